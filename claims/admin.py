@@ -1,0 +1,361 @@
+"""The editors' admin: a claim is entered, sourced, quantified and paired on
+one page; lists stay fast however many rows they hold."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import bulk_update_with_history
+
+from .models import (
+    Citation,
+    Claim,
+    Figure,
+    Measure,
+    Rebuttal,
+    Source,
+    Speaker,
+    Topic,
+    count_of,
+)
+
+PUBLISH_PERMISSION = "claims.publish_claim"
+
+
+# --- Inlines on the claim page -----------------------------------------------
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 1
+    autocomplete_fields = ["source"]
+    fields = ["source", "role", "locator", "excerpt"]
+    verbose_name_plural = "citations: where it appeared and the evidence"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+class FigureInline(admin.StackedInline):
+    model = Figure
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["attributed_to"]
+    fields = [
+        ("position", "measure"),
+        ("qualifier", "value_min", "value_max"),
+        "stated_as",
+        ("period_start", "period_start_precision", "period_end", "period_end_precision"),
+        ("place", "attributed_to", "part_of"),
+    ]
+    verbose_name_plural = "figures: the numbers inside the claim"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure", "attributed_to", "part_of")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "part_of":
+            # Only figures of the claim being edited can contain this one.
+            object_id = request.resolver_match.kwargs.get("object_id")
+            queryset = Figure.objects.none()
+            if object_id and object_id.isdigit():
+                queryset = Figure.objects.filter(claim_id=object_id).select_related("measure")
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RebuttalInline(admin.TabularInline):
+    model = Rebuttal
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["counterclaim"]
+    fields = ["counterclaim", "relation", "note"]
+    verbose_name = "counterclaim answering this claim"
+    verbose_name_plural = "counterclaims answering this claim"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("counterclaim")
+
+
+class AnsweredInline(admin.TabularInline):
+    model = Rebuttal
+    fk_name = "counterclaim"
+    extra = 0
+    autocomplete_fields = ["claim"]
+    fields = ["claim", "relation", "note"]
+    verbose_name = "claim this one answers"
+    verbose_name_plural = "claims this one answers"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim")
+
+
+# --- Claims ------------------------------------------------------------------
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "short_text",
+        "speaker",
+        "said_column",
+        "rebuttals_column",
+        "status",
+        "assessment",
+    ]
+    list_display_links = ["short_text"]
+    list_filter = [
+        "status",
+        "assessment",
+        "speaker__kind",
+        "topics",
+        "said_on",
+        "text_kind",
+        "date_supplied_by_editor",
+    ]
+    search_fields = [
+        "slug",
+        "text",
+        "original_text",
+        "speaker__name",
+        "speaker__short_name",
+        "speaking_for__name",
+        "citations__source__title",
+    ]
+    date_hierarchy = "said_on"
+    list_per_page = 50
+    autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
+    inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline]
+    actions = ["publish", "unpublish"]
+    save_on_top = True
+    fieldsets = [
+        (
+            "The words",
+            {"fields": ["text", "text_kind", "original_text", "original_language", "translator"]},
+        ),
+        ("Who said it", {"fields": ["speaker", "speaking_for", "speaker_role"]}),
+        (
+            "When it was said",
+            {
+                "fields": [
+                    "said_qualifier",
+                    ("said_on", "said_on_precision"),
+                    ("said_until", "said_until_precision"),
+                    "date_supplied_by_editor",
+                    "date_note",
+                    "said_preview",
+                ]
+            },
+        ),
+        (
+            "What it is about",
+            {
+                "fields": [
+                    ("period_start", "period_start_precision"),
+                    ("period_end", "period_end_precision"),
+                    "place",
+                    "topics",
+                    "accused",
+                ]
+            },
+        ),
+        (
+            "Editorial",
+            {
+                "fields": [
+                    "slug",
+                    "status",
+                    "first_published_at",
+                    "assessment",
+                    "assessment_rationale",
+                    "internal_notes",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_admin_list()
+
+    @admin.display(description="claim", ordering="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+    @admin.display(description="said", ordering="said_on")
+    def said_column(self, obj):
+        return obj.said_display
+
+    @admin.display(description="rebuttals", ordering="rebuttal_count")
+    def rebuttals_column(self, obj):
+        if obj.rebuts_count:
+            return f"{obj.rebuttal_count} (answers {obj.rebuts_count})"
+        return obj.rebuttal_count
+
+    @admin.display(description="as readers will see the date")
+    def said_preview(self, obj):
+        return obj.said_display if obj.pk else "—"
+
+    # Who may publish --------------------------------------------------------
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["first_published_at", "said_preview"]
+        if not self.has_publish_permission(request):
+            readonly.append("status")
+        if obj is not None and obj.first_published_at:
+            readonly.append("slug")
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.first_published_at:
+            return {}
+        return {"slug": ["text"]}
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            obj.set_status(obj.status)
+        super().save_model(request, obj, form, change)
+
+    def _set_status(self, request, queryset, status, verb):
+        if not self.has_publish_permission(request):
+            self.message_user(request, "You may not change publication.", messages.ERROR)
+            return
+        now = timezone.now()
+        claims = list(queryset.exclude(status=status).order_by("pk"))
+        for claim in claims:
+            claim.set_status(status)
+            claim.updated_at = now
+        bulk_update_with_history(
+            claims,
+            Claim,
+            ["status", "first_published_at", "updated_at"],
+            default_user=request.user,
+            default_change_reason=f"{verb} from the claims list",
+        )
+        self.message_user(request, f"{verb}: {len(claims)} claim(s).", messages.SUCCESS)
+
+    @admin.action(description="Publish selected claims", permissions=["publish"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Claim.Status.PUBLISHED, "Published")
+
+    @admin.action(description="Unpublish selected claims (back to draft)", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Claim.Status.DRAFT, "Unpublished")
+
+
+# --- Speakers, sources, vocabularies -----------------------------------------
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "kind", "country", "claims_column"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "short_name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["organisations"]
+    readonly_fields = ["members_list"]
+    fields = [
+        "name",
+        "short_name",
+        "slug",
+        "kind",
+        "organisations",
+        "members_list",
+        "description",
+        "website",
+        "country",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=count_of(Claim, "speaker"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claims_column(self, obj):
+        return obj.claim_count
+
+    @admin.display(description="members")
+    def members_list(self, obj):
+        names = [member.name for member in obj.members.all()] if obj.pk else []
+        return ", ".join(names) or "—"
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "publisher", "published_column", "kind", "language", "restricted"]
+    list_select_related = ["publisher"]
+    list_filter = ["kind", "restricted", "language"]
+    search_fields = ["title", "slug", "url", "publisher__name"]
+    autocomplete_fields = ["publisher", "relays"]
+    readonly_fields = ["file_sha256"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "publisher", "kind", "language", "url"]}),
+        (
+            "Date",
+            {"fields": [("published_on", "published_precision"), "date_note", "accessed_on"]},
+        ),
+        ("Preservation", {"fields": ["archive_url", "file", "file_sha256", "relays"]}),
+        ("Restricted", {"fields": ["restricted", "internal_notes"]}),
+    ]
+
+    @admin.display(description="published", ordering="published_on")
+    def published_column(self, obj):
+        return obj.published_display
+
+
+@admin.register(Topic)
+class TopicAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "claims_column"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claims_column(self, obj):
+        return obj.claim_count
+
+
+@admin.register(Measure)
+class MeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "unit", "slug"]
+    list_filter = ["unit"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+# --- The parts of a claim, also listed on their own ---------------------------
+
+
+@admin.register(Citation)
+class CitationAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "role", "source", "locator"]
+    list_select_related = ["claim", "source"]
+    list_filter = ["role"]
+    search_fields = ["claim__text", "claim__slug", "source__title", "excerpt"]
+    autocomplete_fields = ["claim", "source"]
+
+
+@admin.register(Figure)
+class FigureAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "position", "measure", "value_column", "attributed_to"]
+    list_select_related = ["claim", "measure", "attributed_to"]
+    list_filter = ["measure", "qualifier"]
+    search_fields = ["claim__text", "claim__slug", "stated_as"]
+    autocomplete_fields = ["claim", "attributed_to", "part_of"]
+
+    @admin.display(description="value", ordering="value_min")
+    def value_column(self, obj):
+        return obj.value_display
+
+
+@admin.register(Rebuttal)
+class RebuttalAdmin(SimpleHistoryAdmin):
+    list_display = ["counterclaim", "relation", "claim"]
+    list_select_related = ["claim", "counterclaim"]
+    list_filter = ["relation"]
+    search_fields = ["claim__text", "counterclaim__text", "claim__slug", "counterclaim__slug"]
+    autocomplete_fields = ["claim", "counterclaim"]

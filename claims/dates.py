@@ -1,0 +1,115 @@
+"""Dates known only to a day, a month or a year.
+
+A statement may be dated "10 February 2016", "in January" or "since 2015".
+Counterclaim stores such a date as two columns: the first day of the period
+it names and its precision. `FuzzyDate` turns the pair back into the period,
+its reader-facing wording and its reduced ISO 8601 form ("2016-02"), so no
+page or export ever shows an invented day.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+from django.utils import dateformat
+
+
+class Precision(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+
+
+def truncate(value, precision):
+    """The first day of the period that `value` falls in at `precision`."""
+    if precision == Precision.YEAR:
+        return value.replace(month=1, day=1)
+    if precision == Precision.MONTH:
+        return value.replace(day=1)
+    return value
+
+
+@dataclass(frozen=True)
+class FuzzyDate:
+    value: datetime.date
+    precision: str
+
+    @classmethod
+    def from_fields(cls, value, precision):
+        if value is None:
+            return None
+        return cls(value, precision or Precision.DAY)
+
+    @property
+    def start(self):
+        return truncate(self.value, self.precision)
+
+    @property
+    def end(self):
+        start = self.start
+        if self.precision == Precision.YEAR:
+            return start.replace(month=12, day=31)
+        if self.precision == Precision.MONTH:
+            last = calendar.monthrange(start.year, start.month)[1]
+            return start.replace(day=last)
+        return start
+
+    def isoformat(self):
+        """Reduced ISO 8601: 2016-02-10, 2016-02 or 2016."""
+        start = self.start
+        if self.precision == Precision.YEAR:
+            return f"{start.year:04d}"
+        if self.precision == Precision.MONTH:
+            return f"{start.year:04d}-{start.month:02d}"
+        return start.isoformat()
+
+    def __str__(self):
+        start = self.start
+        if self.precision == Precision.YEAR:
+            return str(start.year)
+        if self.precision == Precision.MONTH:
+            return dateformat.format(start, "F Y")
+        return dateformat.format(start, "j F Y")
+
+
+def period_display(start, end):
+    """Words for a period between two fuzzy dates, either of which may be unknown."""
+    if start and end:
+        if start == end:
+            return str(start)
+        if start.start == end.start and start.end == end.end:
+            return str(start)
+        return f"{start} – {end}"
+    if start:
+        return f"from {start}"
+    if end:
+        return f"until {end}"
+    return ""
+
+
+def precision_matches(field, precision_field):
+    """A condition: the date in `field` is the first day of its period.
+
+    Storing dates truncated to their precision keeps equal periods equal in
+    the database, so comparisons and sorting on the column are meaningful.
+    """
+    return (
+        Q(**{f"{field}__isnull": True})
+        | Q(**{precision_field: Precision.DAY})
+        | Q(**{precision_field: Precision.MONTH, f"{field}__day": 1})
+        | Q(**{precision_field: Precision.YEAR, f"{field}__day": 1, f"{field}__month": 1})
+    )
+
+
+def precision_constraint(model_name, field, precision_field):
+    return models.CheckConstraint(
+        condition=precision_matches(field, precision_field),
+        name=f"claims_{model_name}_{field}_truncated",
+        violation_error_message=(
+            f"The {field.replace('_', ' ')} must be the first day of its "
+            f"{precision_field.replace('_', ' ')}: the 1st of the month for a month, "
+            "1 January for a year."
+        ),
+    )

@@ -1,0 +1,1016 @@
+"""The claims domain: who said what, when, where it appeared, on what
+evidence, with which numbers, and which statements answer which.
+
+Every model has a natural key, so fixtures move between databases without
+numeric ids, and a history of every change (django-simple-history).
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .dates import FuzzyDate, Precision, period_display, precision_constraint, truncate
+
+language_code_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    "Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).",
+)
+
+# Scripts written right to left; a quote in one of these gets dir="rtl".
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
+
+
+def text_direction(language_code):
+    primary = (language_code or "").split("-")[0].lower()
+    return "rtl" if primary in RTL_LANGUAGES else "ltr"
+
+
+def admin_url(obj):
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def count_of(model, field):
+    """A correlated COUNT of `model` rows pointing here through `field`:
+    one query for a whole list, none per row."""
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+# --- Speakers ---------------------------------------------------------------
+
+
+class SpeakerQuerySet(SlugQuerySet):
+    def organisations(self):
+        return self.exclude(kind=Speaker.Kind.PERSON)
+
+    def people(self):
+        return self.filter(kind=Speaker.Kind.PERSON)
+
+
+class Speaker(models.Model):
+    """A person or body that makes statements or is spoken about."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "person"
+        GOVERNMENT = "government", "government"
+        MILITARY = "military", "military"
+        ARMED_GROUP = "armed_group", "armed group"
+        NGO = "ngo", "NGO or watchdog"
+        MEDIA = "media", "media"
+        INTERNATIONAL_BODY = "international_body", "international body"
+        UNATTRIBUTED = "unattributed", "unattributed"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(
+        max_length=50, blank=True, help_text="An abbreviation readers know, e.g. “SNHR”."
+    )
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Stable identifier used in links and fixtures."
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        help_text="“Unattributed” stands for wordings like “officials said” or “reportedly”.",
+    )
+    organisations = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="members",
+        limit_choices_to=~Q(kind="person"),
+        help_text="Bodies this speaker belongs to or speaks for, e.g. Dmitry Peskov – Kremlin.",
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    country = CountryField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[organisations])
+    objects = SpeakerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = "speaker"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return admin_url(self)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_person(self):
+        return self.kind == self.Kind.PERSON
+
+
+# --- Sources ----------------------------------------------------------------
+
+
+class SourceQuerySet(SlugQuerySet):
+    def public(self):
+        """Sources that may be shown to readers: restricted ones never are."""
+        return self.filter(restricted=False)
+
+
+NOT_STATED = "not stated"
+
+
+class Source(models.Model):
+    """A document where a statement appeared or that gives evidence."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", "report"
+        NEWS_ARTICLE = "news_article", "news article"
+        OFFICIAL_STATEMENT = "official_statement", "official statement"
+        TRANSCRIPT = "transcript", "transcript"
+        VIDEO = "video", "video"
+        SOCIAL_MEDIA_POST = "social_media_post", "social media post"
+        DATASET = "dataset", "dataset"
+        OTHER = "other", "other"
+
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Stable identifier used in links and fixtures."
+    )
+    title = models.CharField(max_length=500, blank=True, help_text="Leave empty if not stated.")
+    publisher = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_sources",
+        help_text="Usually a media outlet or NGO. Leave empty if not stated.",
+    )
+    url = models.URLField("URL", max_length=2000, blank=True)
+    published_on = models.DateField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="Leave empty if not stated. With month or year precision, any day in it.",
+    )
+    published_precision = models.CharField(
+        "publication date precision",
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.DAY,
+    )
+    date_note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the date comes from when the document itself does not give it.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_ARTICLE)
+    note = models.TextField(
+        blank=True,
+        help_text="Public: what the document is, or how it is known when no copy is at hand.",
+    )
+    language = models.CharField(
+        max_length=35,
+        blank=True,
+        validators=[language_code_validator],
+        help_text="Language code of the document, e.g. “en”, “ar”, “ru”.",
+    )
+    archive_url = models.URLField(
+        "archived copy", max_length=2000, blank=True, help_text="A web archive copy."
+    )
+    accessed_on = models.DateField("access date", null=True, blank=True)
+    file = models.FileField(
+        "evidence file",
+        upload_to="evidence/%Y/%m/",
+        blank=True,
+        help_text="A preserved copy. Its SHA-256 is computed when it is uploaded.",
+    )
+    file_sha256 = models.CharField("SHA-256 of the file", max_length=64, blank=True, editable=False)
+    relays = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="relayed_by",
+        help_text=(
+            "Sources this one reports on, e.g. an article relaying an SNHR report. "
+            "Two sources relaying the same report are not independent."
+        ),
+    )
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Never shown to readers or exported publicly (e.g. to protect witnesses).",
+    )
+    internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[relays])
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "source"
+        constraints = [
+            precision_constraint("source", "published_on", "published_precision"),
+        ]
+
+    def __str__(self):
+        if self.title:
+            return self.title
+        known = [
+            part
+            for part in (self.publisher.name if self.publisher else "", self.published_display)
+            if part and part != NOT_STATED
+        ]
+        return f"Untitled ({', '.join(known)})" if known else f"Untitled ({self.slug})"
+
+    def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            digest = hashlib.sha256()
+            for chunk in self.file.chunks():
+                digest.update(chunk)
+            self.file_sha256 = digest.hexdigest()
+        elif not self.file:
+            self.file_sha256 = ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return admin_url(self)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def published(self):
+        return FuzzyDate.from_fields(self.published_on, self.published_precision)
+
+    @property
+    def published_display(self):
+        return str(self.published) if self.published else NOT_STATED
+
+    @property
+    def title_display(self):
+        return self.title or NOT_STATED
+
+    @property
+    def publisher_display(self):
+        return self.publisher.name if self.publisher else NOT_STATED
+
+    def clean(self):
+        if self.published_on:
+            self.published_on = truncate(self.published_on, self.published_precision)
+
+
+# --- Topics and measures ----------------------------------------------------
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "topic"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return admin_url(self)
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Measure(models.Model):
+    """What a figure counts: a controlled vocabulary shared by all claims."""
+
+    class Unit(models.TextChoices):
+        PEOPLE = "people", "people"
+        ATTACKS = "attacks", "attacks"
+        INCIDENTS = "incidents", "incidents"
+        PERCENT = "percent", "percent"
+        OTHER = "other", "other"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, help_text="What is counted, e.g. “civilians killed”."
+    )
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "measure"
+
+    def __str__(self):
+        return f"{self.name} ({self.get_unit_display()})"
+
+    def get_absolute_url(self):
+        return admin_url(self)
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Claims -----------------------------------------------------------------
+
+
+class ClaimQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(status=Claim.Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Claim.Status.DRAFT)
+
+    def by_speaker(self, speaker):
+        return self.filter(speaker=speaker)
+
+    def by_organisation(self, organisation):
+        """Statements of an organisation, for it, or by its members."""
+        return self.filter(
+            Q(speaker=organisation)
+            | Q(speaking_for=organisation)
+            | Q(speaker__organisations=organisation)
+        ).distinct()
+
+    def with_rebuttal_counts(self):
+        return self.annotate(
+            rebuttal_count=count_of(Rebuttal, "claim"),
+            rebuts_count=count_of(Rebuttal, "counterclaim"),
+        )
+
+    def for_admin_list(self):
+        """Everything the admin changelist shows, in a fixed number of queries."""
+        return self.select_related("speaker", "speaking_for").with_rebuttal_counts()
+
+
+class Claim(models.Model):
+    """One statement: its words, who said it and when, what it is about."""
+
+    class TextKind(models.TextChoices):
+        VERBATIM_ORIGINAL = "verbatim_original", "verbatim, original wording"
+        VERBATIM_TRANSLATION = "verbatim_translation", "verbatim, in translation"
+        PARAPHRASE = "paraphrase", "paraphrase"
+
+    class DateQualifier(models.TextChoices):
+        ON = "on", "on (or in) the date"
+        ON_OR_BEFORE = "on_or_before", "on or before the date"
+        REPEATEDLY = "repeatedly", "repeatedly, between two bounds"
+        NOT_STATED = "not_stated", "date not stated"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        PUBLISHED = "published", "published"
+
+    class Assessment(models.TextChoices):
+        UNASSESSED = "unassessed", "unassessed"
+        CORROBORATED = "corroborated", "corroborated"
+        CONTESTED = "contested", "contested"
+        UNSUPPORTED = "unsupported", "unsupported"
+        REFUTED = "refuted", "refuted"
+        RETRACTED = "retracted", "retracted"
+
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="The permalink. It cannot change once the claim has been published.",
+    )
+
+    # The words
+    text = models.TextField(help_text="The statement in English.")
+    text_kind = models.CharField(
+        "wording",
+        max_length=20,
+        choices=TextKind.choices,
+        default=TextKind.PARAPHRASE,
+        help_text="Is the English text the speaker's own words, a translation of them, "
+        "or a paraphrase?",
+    )
+    original_text = models.TextField(
+        blank=True, help_text="The words in the language they were said in, when known."
+    )
+    original_language = models.CharField(
+        max_length=35,
+        blank=True,
+        validators=[language_code_validator],
+        help_text="Language code of the original text, e.g. “ar” or “ru”.",
+    )
+    translator = models.CharField(
+        max_length=200, blank=True, help_text="Who translated the words, when translated."
+    )
+
+    # Who
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    speaking_for = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_made_for",
+        limit_choices_to=~Q(kind="person"),
+        help_text="The organisation the speaker spoke for at the time.",
+    )
+    speaker_role = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The speaker's role as the source states it, e.g. “Kremlin spokesperson”.",
+    )
+
+    # When
+    said_qualifier = models.CharField(
+        "when said",
+        max_length=20,
+        choices=DateQualifier.choices,
+        default=DateQualifier.ON,
+    )
+    said_on = models.DateField(
+        "date said",
+        null=True,
+        blank=True,
+        help_text="For “repeatedly”, the earliest bound. Any day in the month or year "
+        "when the precision is a month or a year.",
+    )
+    said_on_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
+    said_until = models.DateField(
+        "latest bound",
+        null=True,
+        blank=True,
+        help_text="Only for “repeatedly”: the latest bound.",
+    )
+    said_until_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
+    date_supplied_by_editor = models.BooleanField(
+        default=False,
+        help_text="Tick when the date (or part of it, such as the year) comes from "
+        "context rather than the source.",
+    )
+    date_note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the date comes from; required when supplied by an editor.",
+    )
+
+    # What it is about
+    period_start = models.DateField(null=True, blank=True, help_text="Start of the period covered.")
+    period_start_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default="day"
+    )
+    period_end = models.DateField(null=True, blank=True, help_text="End of the period covered.")
+    period_end_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
+    place = models.CharField(
+        max_length=300, blank=True, help_text="Free text, e.g. “Aleppo governorate”."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    accused = models.ManyToManyField(
+        Speaker,
+        blank=True,
+        related_name="accusations",
+        verbose_name="parties accused",
+        help_text="The parties the statement holds responsible.",
+    )
+
+    # Editorial
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assessment = models.CharField(
+        max_length=20, choices=Assessment.choices, default=Assessment.UNASSESSED
+    )
+    assessment_rationale = models.TextField(
+        blank=True, help_text="Public: a short reason for the assessment."
+    )
+    internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[topics, accused])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("said_on").desc(nulls_last=True), "slug"]
+        verbose_name = "claim"
+        permissions = [("publish_claim", "Can publish and unpublish claims")]
+        constraints = [
+            precision_constraint("claim", "said_on", "said_on_precision"),
+            precision_constraint("claim", "said_until", "said_until_precision"),
+            precision_constraint("claim", "period_start", "period_start_precision"),
+            precision_constraint("claim", "period_end", "period_end_precision"),
+            models.CheckConstraint(
+                condition=~Q(said_qualifier="not_stated")
+                | Q(said_on__isnull=True, said_until__isnull=True),
+                name="claims_claim_not_stated_has_no_date",
+                violation_error_message="A claim whose date is “not stated” cannot have a date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(said_qualifier="repeatedly") | Q(said_until__isnull=True),
+                name="claims_claim_latest_bound_only_when_repeated",
+                violation_error_message="A latest bound is only for statements made repeatedly.",
+            ),
+            models.CheckConstraint(
+                condition=Q(said_on__isnull=True)
+                | Q(said_until__isnull=True)
+                | Q(said_on__lte=F("said_until")),
+                name="claims_claim_said_bounds_ordered",
+                violation_error_message="The earliest bound must not be after the latest bound.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="claims_claim_period_ordered",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_supplied_by_editor=False) | ~Q(date_note=""),
+                name="claims_claim_editor_date_has_note",
+                violation_error_message="Say where an editor-supplied date comes from.",
+            ),
+        ]
+
+    def __str__(self):
+        return Truncator(self.text).chars(80)
+
+    def get_absolute_url(self):
+        return admin_url(self)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    # Dates ------------------------------------------------------------------
+
+    @property
+    def said(self):
+        return FuzzyDate.from_fields(self.said_on, self.said_on_precision)
+
+    @property
+    def said_latest(self):
+        return FuzzyDate.from_fields(self.said_until, self.said_until_precision)
+
+    @property
+    def said_display(self):
+        """When it was said, exactly as precisely as it is known."""
+        q = self.DateQualifier
+        if self.said_qualifier == q.NOT_STATED:
+            return "date not stated"
+        said, latest = self.said, self.said_latest
+        if self.said_qualifier == q.REPEATEDLY:
+            if said and latest:
+                return f"repeatedly between {said} and {latest}"
+            if said:
+                return f"repeatedly since {said}"
+            if latest:
+                return f"repeatedly, up to {latest}"
+        if said is None:
+            return "date not entered"
+        if self.said_qualifier == q.ON_OR_BEFORE:
+            return f"on or before {said}"
+        return str(said)
+
+    @property
+    def said_interval(self):
+        """(earliest, latest) day the statement can have been made; None where open."""
+        said, latest = self.said, self.said_latest
+        if self.said_qualifier == self.DateQualifier.NOT_STATED or (not said and not latest):
+            return (None, None)
+        if self.said_qualifier == self.DateQualifier.ON_OR_BEFORE:
+            return (None, said.end)
+        if self.said_qualifier == self.DateQualifier.REPEATEDLY:
+            return (said.start if said else None, latest.end if latest else None)
+        return (said.start, said.end)
+
+    @property
+    def period_display(self):
+        return period_display(
+            FuzzyDate.from_fields(self.period_start, self.period_start_precision),
+            FuzzyDate.from_fields(self.period_end, self.period_end_precision),
+        )
+
+    @property
+    def original_direction(self):
+        return text_direction(self.original_language)
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    # Appearances ------------------------------------------------------------
+
+    def appearances(self):
+        """Where the statement appeared, the first appearance first.
+
+        A source that another appearance relays came before it; otherwise the
+        earlier publication date comes first, known dates before unknown ones.
+        Works on prefetched citations and relays without further queries.
+        """
+        cited = [c for c in self.citations.all() if c.role == Citation.Role.APPEARED_IN]
+        by_source = {c.source_id: c for c in cited}
+
+        def depth(citation, seen=()):
+            relayed = [
+                by_source[s.pk]
+                for s in citation.source.relays.all()
+                if s.pk in by_source and s.pk not in seen
+            ]
+            if not relayed:
+                return 0
+            return 1 + max(depth(r, (*seen, citation.source_id)) for r in relayed)
+
+        def key(citation):
+            published = citation.source.published
+            return (
+                depth(citation),
+                published is None,
+                published.start if published else None,
+                citation.source.slug,
+                citation.locator,
+            )
+
+        return sorted(cited, key=key)
+
+    def first_appearance(self):
+        appearances = self.appearances()
+        return appearances[0] if appearances else None
+
+    # Validation -------------------------------------------------------------
+
+    def clean(self):
+        errors = {}
+        for field in ("said_on", "said_until", "period_start", "period_end"):
+            value = getattr(self, field)
+            if value:
+                setattr(self, field, truncate(value, getattr(self, f"{field}_precision")))
+
+        q = self.DateQualifier
+        if self.said_qualifier == q.NOT_STATED and (self.said_on or self.said_until):
+            errors["said_qualifier"] = (
+                "Clear the dates, or choose a qualifier other than “date not stated”."
+            )
+        if self.said_qualifier == q.REPEATEDLY and not (self.said_on or self.said_until):
+            errors["said_on"] = "A statement made repeatedly needs at least one bound."
+        if self.said_until and self.said_qualifier != q.REPEATEDLY:
+            errors["said_until"] = "A latest bound is only for statements made repeatedly."
+        if self.date_supplied_by_editor and not self.date_note:
+            errors["date_note"] = "Say where an editor-supplied date comes from."
+
+        if self.original_text and not self.original_language:
+            errors["original_language"] = "Give the language of the original text."
+        if self.original_language and not self.original_text:
+            errors["original_text"] = "Give the original text, or clear its language."
+        if self.text_kind == self.TextKind.VERBATIM_ORIGINAL:
+            if self.original_text:
+                errors["original_text"] = (
+                    "The English text is already the original wording; "
+                    "choose “verbatim, in translation” to add the words in another language."
+                )
+            if self.translator:
+                errors["translator"] = "Original wording has no translator."
+
+        if self.speaking_for_id and self.speaking_for_id == self.speaker_id:
+            errors["speaking_for"] = "Leave empty when the speaker is the organisation itself."
+
+        if self.pk and self.first_published_at:
+            old_slug = type(self).objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if old_slug and old_slug != self.slug:
+                errors["slug"] = "This claim has been published; its permalink cannot change."
+        if errors:
+            raise ValidationError(errors)
+
+    def set_status(self, status):
+        """Change the editorial status; the first publication is remembered."""
+        self.status = status
+        if status == self.Status.PUBLISHED and not self.first_published_at:
+            self.first_published_at = timezone.now()
+
+
+# --- Citations, figures, pairings -------------------------------------------
+
+
+class CitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim, source, role, locator):
+        return self.get(claim__slug=claim, source__slug=source, role=role, locator=locator)
+
+
+class Citation(models.Model):
+    """A claim's link to a source: where it appeared, or evidence about it."""
+
+    class Role(models.TextChoices):
+        APPEARED_IN = "appeared_in", "appeared in"
+        SUPPORTS = "supports", "supports"
+        CONTRADICTS = "contradicts", "contradicts"
+        CONTEXT = "context", "gives context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    role = models.CharField(
+        max_length=20,
+        choices=Role.choices,
+        default=Role.APPEARED_IN,
+        help_text="“Appeared in”: where the statement was made or reported. "
+        "The others: evidence for, against or around it.",
+    )
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Page, paragraph or timestamp, e.g. “p. 4”, “¶ 6”."
+    )
+    excerpt = models.TextField(blank=True, help_text="The passage of the source this rests on.")
+
+    history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "role", "source", "locator"]
+        verbose_name = "citation"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "source", "role", "locator"],
+                name="claims_citation_unique",
+                violation_error_message="This source is already cited in this role at this place.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.source}"
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+    def natural_key(self):
+        return self.claim.natural_key() + self.source.natural_key() + (self.role, self.locator)
+
+    natural_key.dependencies = ["claims.claim", "claims.source"]
+
+
+class FigureQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim, position):
+        return self.get(claim__slug=claim, position=position)
+
+
+class Figure(models.Model):
+    """A number inside a claim, with the words that qualify it."""
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", "exactly (as stated)"
+        ABOUT = "about", "about"
+        ESTIMATED = "estimated", "an estimated"
+        AT_LEAST = "at_least", "at least"
+        AT_MOST = "at_most", "at most"
+        MORE_THAN = "more_than", "more than"
+        FEWER_THAN = "fewer_than", "fewer than"
+        ALMOST = "almost", "almost"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
+    position = models.PositiveSmallIntegerField(
+        blank=True, help_text="Order within the claim; filled in automatically when left empty."
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="figures")
+    value_min = models.DecimalField(
+        "value", max_digits=16, decimal_places=2, help_text="The number, or the low end of a range."
+    )
+    value_max = models.DecimalField(
+        "high end",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Only for a range, e.g. 1,006 – 1,410.",
+    )
+    qualifier = models.CharField(max_length=20, choices=Qualifier.choices, default=Qualifier.EXACT)
+    stated_as = models.CharField(
+        max_length=300, blank=True, help_text="The words of the source, e.g. “an estimated 679”."
+    )
+    period_start = models.DateField(
+        null=True, blank=True, help_text="Only when it differs from the claim's period."
+    )
+    period_start_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default="day"
+    )
+    period_end = models.DateField(null=True, blank=True)
+    period_end_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
+    place = models.CharField(
+        max_length=300, blank=True, help_text="Only when it differs from the claim's place."
+    )
+    attributed_to = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributed_figures",
+        help_text="The party the figure is attributed to, e.g. Russian forces.",
+    )
+    part_of = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text="A larger figure of the same claim this one is part of "
+        "(1,928 children within 6,686 civilians).",
+    )
+
+    history = HistoricalRecords()
+    objects = FigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "position"]
+        verbose_name = "figure"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "position"],
+                name="claims_figure_unique_position",
+                violation_error_message="Another figure of this claim has this position.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_max__isnull=True) | Q(value_max__gte=F("value_min")),
+                name="claims_figure_min_le_max",
+                violation_error_message="The high end of a range cannot be below its low end.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="claims_figure_period_ordered",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+            precision_constraint("figure", "period_start", "period_start_precision"),
+            precision_constraint("figure", "period_end", "period_end_precision"),
+        ]
+
+    def __str__(self):
+        return f"{self.value_display} {self.measure.name}"
+
+    def save(self, *args, **kwargs):
+        if self.position is None:
+            last = Figure.objects.filter(claim_id=self.claim_id).aggregate(m=models.Max("position"))
+            self.position = (last["m"] or 0) + 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+    def natural_key(self):
+        return self.claim.natural_key() + (self.position,)
+
+    natural_key.dependencies = ["claims.claim"]
+
+    @property
+    def is_range(self):
+        return self.value_max is not None and self.value_max != self.value_min
+
+    @property
+    def value_display(self):
+        number = format_number(self.value_min)
+        if self.is_range:
+            number = f"{number}–{format_number(self.value_max)}"
+        if self.qualifier == self.Qualifier.EXACT:
+            return number
+        return f"{self.get_qualifier_display()} {number}"
+
+    @property
+    def period_display(self):
+        return period_display(
+            FuzzyDate.from_fields(self.period_start, self.period_start_precision),
+            FuzzyDate.from_fields(self.period_end, self.period_end_precision),
+        )
+
+    def clean(self):
+        errors = {}
+        for field in ("period_start", "period_end"):
+            value = getattr(self, field)
+            if value:
+                setattr(self, field, truncate(value, getattr(self, f"{field}_precision")))
+        whole = self.part_of
+        if whole is not None:
+            if self.pk and whole.pk == self.pk:
+                errors["part_of"] = "A figure cannot be part of itself."
+            elif whole.claim_id != self.claim_id:
+                errors["part_of"] = "A figure can only be part of another figure of the same claim."
+            elif whole.measure.unit != self.measure.unit:
+                errors["part_of"] = (
+                    f"The parts must count the same unit as the whole ({whole.measure.unit})."
+                )
+            elif self.value_min > (whole.value_max or whole.value_min):
+                errors["part_of"] = "A part cannot be larger than the whole."
+        if errors:
+            raise ValidationError(errors)
+
+
+def format_number(value):
+    """6686 -> "6,686"; 3300000.00 -> "3,300,000"; 12.50 -> "12.5"."""
+    if value is None:
+        return ""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
+
+
+class RebuttalQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim, counterclaim):
+        return self.get(claim__slug=claim, counterclaim__slug=counterclaim)
+
+    def public(self):
+        """Pairings a reader may see: both sides published."""
+        return self.filter(
+            claim__status=Claim.Status.PUBLISHED, counterclaim__status=Claim.Status.PUBLISHED
+        )
+
+
+class Rebuttal(models.Model):
+    """A pairing: the counterclaim answers the claim."""
+
+    class Relation(models.TextChoices):
+        DENIES = "denies", "denies"
+        CONTRADICTS = "contradicts", "contradicts"
+        DISPUTES_FIGURE = "disputes_figure", "disputes the figure"
+        QUALIFIES = "qualifies", "qualifies"
+        SHIFTS_BLAME = "shifts_blame", "shifts blame"
+        CONCEDES = "concedes", "concedes"
+
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="rebuttals",
+        help_text="The statement being answered.",
+    )
+    counterclaim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="rebuts",
+        help_text="The statement that answers it.",
+    )
+    relation = models.CharField(
+        max_length=20,
+        choices=Relation.choices,
+        help_text="How the counterclaim answers the claim.",
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="The editor's note. Say so when the source does not state that one "
+        "statement answered the other.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = RebuttalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "counterclaim"]
+        verbose_name = "rebuttal"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(claim=F("counterclaim")),
+                name="claims_rebuttal_not_self",
+                violation_error_message="A claim cannot rebut itself.",
+            ),
+            # Checked field by field, so the admin's formsets catch a pair
+            # entered twice in one submission.
+            models.UniqueConstraint(
+                fields=["claim", "counterclaim"],
+                name="claims_rebuttal_unique",
+                violation_error_message="These two claims are already paired.",
+            ),
+            # One pairing per two claims, whichever way round it was entered.
+            models.UniqueConstraint(
+                Least("claim", "counterclaim"),
+                Greatest("claim", "counterclaim"),
+                name="claims_rebuttal_unique_either_way",
+                violation_error_message="These two claims are already paired the other way round.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.counterclaim} — {self.get_relation_display()} — {self.claim}"
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+    def natural_key(self):
+        return self.claim.natural_key() + self.counterclaim.natural_key()
+
+    natural_key.dependencies = ["claims.claim"]

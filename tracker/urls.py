@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Counterclaim editors"
+admin.site.site_title = "Counterclaim"
+admin.site.index_title = "Claims, counterclaims and their sources"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # The public reader site lands here; until then the root leads editors in.
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
