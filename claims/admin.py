@@ -2,6 +2,7 @@
 one page; lists stay fast however many rows they hold."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -21,6 +22,12 @@ from .models import (
 )
 
 PUBLISH_PERMISSION = "claims.publish_claim"
+
+
+class EditorAdmin(SimpleHistoryAdmin):
+    """Every claims admin: history kept, links typed without a scheme taken as https."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 # --- Inlines on the claim page -----------------------------------------------
@@ -95,7 +102,7 @@ class AnsweredInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(EditorAdmin):
     list_display = [
         "short_text",
         "speaker",
@@ -250,7 +257,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(SimpleHistoryAdmin):
+class SpeakerAdmin(EditorAdmin):
     list_display = ["name", "short_name", "kind", "country", "claims_column"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "short_name", "slug"]
@@ -283,7 +290,7 @@ class SpeakerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(EditorAdmin):
     list_display = ["__str__", "publisher", "published_column", "kind", "language", "restricted"]
     list_select_related = ["publisher"]
     list_filter = ["kind", "restricted", "language"]
@@ -306,7 +313,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(EditorAdmin):
     list_display = ["name", "slug", "claims_column"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -320,7 +327,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(EditorAdmin):
     list_display = ["name", "unit", "slug"]
     list_filter = ["unit"]
     search_fields = ["name", "slug"]
@@ -331,7 +338,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(EditorAdmin):
     list_display = ["claim", "role", "source", "locator"]
     list_select_related = ["claim", "source"]
     list_filter = ["role"]
@@ -340,7 +347,7 @@ class CitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(SimpleHistoryAdmin):
+class FigureAdmin(EditorAdmin):
     list_display = ["claim", "position", "measure", "value_column", "attributed_to"]
     list_select_related = ["claim", "measure", "attributed_to"]
     list_filter = ["measure", "qualifier"]
@@ -353,7 +360,7 @@ class FigureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Rebuttal)
-class RebuttalAdmin(SimpleHistoryAdmin):
+class RebuttalAdmin(EditorAdmin):
     list_display = ["counterclaim", "relation", "claim"]
     list_select_related = ["claim", "counterclaim"]
     list_filter = ["relation"]

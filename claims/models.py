@@ -6,11 +6,13 @@ numeric ids, and a history of every change (django-simple-history).
 """
 
 import hashlib
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -132,6 +134,22 @@ class Speaker(models.Model):
 # --- Sources ----------------------------------------------------------------
 
 
+class HashedFieldFile(FieldFile):
+    """Records the SHA-256 of the content whenever a new file is stored,
+    whether it comes through a form or through `field_file.save()`."""
+
+    def save(self, name, content, save=True):
+        digest = hashlib.sha256()
+        for chunk in content.chunks():
+            digest.update(chunk)
+        self.instance.file_sha256 = digest.hexdigest()
+        super().save(name, content, save)
+
+
+class EvidenceFileField(models.FileField):
+    attr_class = HashedFieldFile
+
+
 class SourceQuerySet(SlugQuerySet):
     def public(self):
         """Sources that may be shown to readers: restricted ones never are."""
@@ -199,7 +217,7 @@ class Source(models.Model):
         "archived copy", max_length=2000, blank=True, help_text="A web archive copy."
     )
     accessed_on = models.DateField("access date", null=True, blank=True)
-    file = models.FileField(
+    file = EvidenceFileField(
         "evidence file",
         upload_to="evidence/%Y/%m/",
         blank=True,
@@ -245,12 +263,7 @@ class Source(models.Model):
         return f"Untitled ({', '.join(known)})" if known else f"Untitled ({self.slug})"
 
     def save(self, *args, **kwargs):
-        if self.file and not self.file._committed:
-            digest = hashlib.sha256()
-            for chunk in self.file.chunks():
-                digest.update(chunk)
-            self.file_sha256 = digest.hexdigest()
-        elif not self.file:
+        if not self.file:
             self.file_sha256 = ""
         super().save(*args, **kwargs)
 
@@ -925,6 +938,7 @@ def format_number(value):
     """6686 -> "6,686"; 3300000.00 -> "3,300,000"; 12.50 -> "12.5"."""
     if value is None:
         return ""
+    value = Decimal(value)
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value.normalize():,f}"
@@ -1014,3 +1028,12 @@ class Rebuttal(models.Model):
         return self.claim.natural_key() + self.counterclaim.natural_key()
 
     natural_key.dependencies = ["claims.claim"]
+
+    def validate_constraints(self, exclude=None):
+        # The admin's inline formsets leave the parent claim out of constraint
+        # checks, because a claim being added has no id yet. Once both sides
+        # exist, check the pair anyway, so the editor sees the message rather
+        # than a database error.
+        if exclude and self.claim_id and self.counterclaim_id:
+            exclude = set(exclude) - {"claim", "counterclaim"}
+        super().validate_constraints(exclude=exclude)

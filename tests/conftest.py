@@ -1,0 +1,93 @@
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from claims.models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
+
+_counter = itertools.count(1)
+
+
+def make_speaker(**fields):
+    n = next(_counter)
+    fields.setdefault("name", f"Speaker {n}")
+    fields.setdefault("slug", f"speaker-{n}")
+    fields.setdefault("kind", Speaker.Kind.PERSON)
+    return Speaker.objects.create(**fields)
+
+
+def make_source(**fields):
+    n = next(_counter)
+    fields.setdefault("slug", f"source-{n}")
+    fields.setdefault("title", f"Source {n}")
+    return Source.objects.create(**fields)
+
+
+def make_claim(**fields):
+    n = next(_counter)
+    fields.setdefault("slug", f"claim-{n}")
+    fields.setdefault("text", f"Statement number {n}.")
+    if "speaker" not in fields:
+        fields["speaker"] = make_speaker()
+    return Claim.objects.create(**fields)
+
+
+def make_measure(**fields):
+    n = next(_counter)
+    fields.setdefault("slug", f"measure-{n}")
+    fields.setdefault("name", f"things counted {n}")
+    fields.setdefault("unit", Measure.Unit.PEOPLE)
+    return Measure.objects.create(**fields)
+
+
+def make_figure(claim, **fields):
+    if "measure" not in fields:
+        fields["measure"] = make_measure()
+    fields.setdefault("value_min", 10)
+    return Figure.objects.create(claim=claim, **fields)
+
+
+def make_topic(**fields):
+    n = next(_counter)
+    fields.setdefault("slug", f"topic-{n}")
+    fields.setdefault("name", f"Topic {n}")
+    return Topic.objects.create(**fields)
+
+
+def make_citation(claim, source=None, **fields):
+    return Citation.objects.create(claim=claim, source=source or make_source(), **fields)
+
+
+def make_rebuttal(claim, counterclaim, **fields):
+    fields.setdefault("relation", Rebuttal.Relation.DENIES)
+    return Rebuttal.objects.create(claim=claim, counterclaim=counterclaim, **fields)
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the Editors group, as the data migration made it."""
+    user = django_user_model.objects.create_user(
+        "editor", password="editor-pass-123", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def publisher(editor):
+    """An editor who also holds claims.publish_claim."""
+    editor.user_permissions.add(Permission.objects.get(codename="publish_claim"))
+    # Permissions are cached on the instance; fetch a fresh one.
+    return type(editor).objects.get(pk=editor.pk)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def publisher_client(client, publisher):
+    client.force_login(publisher)
+    return client

@@ -1,0 +1,93 @@
+"""Settings come from the environment; a bad value stops start-up and names itself."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PROJECT = settings.BASE_DIR
+
+
+def start(env, code="import django; django.setup(); print('started')"):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "example.org"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
+        ({"DATABASE_URL": "mysql://u:p@localhost/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"SQLITE_BUSY_TIMEOUT": "soon"}, "SQLITE_BUSY_TIMEOUT"),
+    ],
+)
+def test_bad_value_fails_at_start_naming_the_variable(env, named):
+    result = start(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert named in result.stderr.splitlines()[-1]
+
+
+def test_production_values_are_read():
+    result = start(
+        {
+            "DEBUG": "off",
+            "SECRET_KEY": "s" * 50,
+            "ALLOWED_HOSTS": "claims.example.org, example.org",
+        },
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.ALLOWED_HOSTS)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False ['claims.example.org', 'example.org']"
+
+
+def test_postgresql_url_selects_postgresql():
+    result = start(
+        {"DATABASE_URL": "postgres://user:secret@127.0.0.1:5432/claims"},
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "claims", "127.0.0.1"]
+
+
+def test_sqlite_is_set_up_for_several_editors(tmp_path):
+    result = start(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        "import django; django.setup(); from django.db import connection as c; "
+        "cur = c.cursor(); cur.execute('PRAGMA journal_mode'); print(cur.fetchone()[0]); "
+        "cur.execute('PRAGMA busy_timeout'); print(cur.fetchone()[0]); "
+        "print(c.settings_dict['OPTIONS']['transaction_mode'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+
+
+def test_time_zone_aware():
+    assert settings.USE_TZ is True
+    assert settings.TIME_ZONE == "UTC"
+
+
+def test_uploads_are_kept_apart_from_static_files():
+    assert settings.MEDIA_ROOT != settings.STATIC_ROOT
+    assert not str(settings.MEDIA_ROOT).startswith(str(settings.STATIC_ROOT))
