@@ -2,6 +2,7 @@
 one page; lists stay fast however many rows they hold."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
@@ -24,10 +25,19 @@ from .models import (
 PUBLISH_PERMISSION = "claims.publish_claim"
 
 
-class EditorAdmin(SimpleHistoryAdmin):
-    """Every claims admin: history kept, links typed without a scheme taken as https."""
+# Text may be Arabic or Russian as well as English: dir="auto" lets each field
+# follow the direction of what is typed. Links typed without a scheme are https.
+FORMFIELD_OVERRIDES = {
+    models.CharField: {"widget": widgets.AdminTextInputWidget(attrs={"dir": "auto"})},
+    models.TextField: {"widget": widgets.AdminTextareaWidget(attrs={"dir": "auto"})},
+    models.URLField: {"assume_scheme": "https"},
+}
 
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+class EditorAdmin(SimpleHistoryAdmin):
+    """Every claims admin keeps history."""
+
+    formfield_overrides = FORMFIELD_OVERRIDES
 
 
 # --- Inlines on the claim page -----------------------------------------------
@@ -35,17 +45,19 @@ class EditorAdmin(SimpleHistoryAdmin):
 
 class CitationInline(admin.TabularInline):
     model = Citation
+    formfield_overrides = FORMFIELD_OVERRIDES
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "role", "locator", "excerpt"]
     verbose_name_plural = "citations: where it appeared and the evidence"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source")
+        return super().get_queryset(request).select_related("source__publisher")
 
 
 class FigureInline(admin.StackedInline):
     model = Figure
+    formfield_overrides = FORMFIELD_OVERRIDES
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["attributed_to"]
@@ -74,6 +86,7 @@ class FigureInline(admin.StackedInline):
 
 class RebuttalInline(admin.TabularInline):
     model = Rebuttal
+    formfield_overrides = FORMFIELD_OVERRIDES
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["counterclaim"]
@@ -87,6 +100,7 @@ class RebuttalInline(admin.TabularInline):
 
 class AnsweredInline(admin.TabularInline):
     model = Rebuttal
+    formfield_overrides = FORMFIELD_OVERRIDES
     fk_name = "counterclaim"
     extra = 0
     autocomplete_fields = ["claim"]
@@ -292,7 +306,6 @@ class SpeakerAdmin(EditorAdmin):
 @admin.register(Source)
 class SourceAdmin(EditorAdmin):
     list_display = ["__str__", "publisher", "published_column", "kind", "language", "restricted"]
-    list_select_related = ["publisher"]
     list_filter = ["kind", "restricted", "language"]
     search_fields = ["title", "slug", "url", "publisher__name"]
     autocomplete_fields = ["publisher", "relays"]
@@ -306,6 +319,10 @@ class SourceAdmin(EditorAdmin):
         ("Preservation", {"fields": ["archive_url", "file", "file_sha256", "relays"]}),
         ("Restricted", {"fields": ["restricted", "internal_notes"]}),
     ]
+
+    def get_queryset(self, request):
+        # The publisher names untitled sources, in lists and autocompletion.
+        return super().get_queryset(request).select_related("publisher")
 
     @admin.display(description="published", ordering="published_on")
     def published_column(self, obj):
@@ -340,7 +357,7 @@ class MeasureAdmin(EditorAdmin):
 @admin.register(Citation)
 class CitationAdmin(EditorAdmin):
     list_display = ["claim", "role", "source", "locator"]
-    list_select_related = ["claim", "source"]
+    list_select_related = ["claim", "source__publisher"]
     list_filter = ["role"]
     search_fields = ["claim__text", "claim__slug", "source__title", "excerpt"]
     autocomplete_fields = ["claim", "source"]

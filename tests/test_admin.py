@@ -19,6 +19,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.django_db
 
+EDITED_MODELS = ["claim", "speaker", "source", "topic", "measure", "citation", "figure", "rebuttal"]
 CHANGELIST = reverse("admin:claims_claim_changelist")
 
 
@@ -378,3 +379,110 @@ def test_add_claim_with_everything_in_one_page(editor_client):
     assert claim.citations.get().locator == "¶ 7"
     assert claim.rebuts.get().claim == answered
     assert claim.history.count() == 1
+
+
+# --- Every list stays a fixed number of queries -------------------------------------
+
+
+def _add_rows(model, n):
+    for _ in range(n):
+        claim = make_claim(speaking_for=make_speaker(kind="government"))
+        untitled = make_source(title="", publisher=make_speaker(kind="media"))
+        make_citation(claim, untitled)
+        make_figure(claim, attributed_to=make_speaker(kind="military"))
+        make_rebuttal(claim, make_claim())
+        make_topic().claims.add(claim)
+
+
+@pytest.mark.parametrize("model", EDITED_MODELS)
+def test_every_changelist_query_count_is_fixed(editor_client, model):
+    url = reverse(f"admin:claims_{model}_changelist")
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url).status_code == 200
+        return len(queries)
+
+    _add_rows(model, 2)
+    few = count_queries()
+    _add_rows(model, 15)
+    assert count_queries() == few
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("claim", "speaker"), ("citation", "source"), ("rebuttal", "counterclaim")],
+)
+def test_autocomplete_query_count_is_fixed(editor_client, model, field):
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "claims", "model_name": model, "field_name": field, "term": ""}
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(url, params)
+        assert response.status_code == 200
+        return len(queries), response.json()["results"]
+
+    _add_rows(model, 2)
+    few, _ = count_queries()
+    _add_rows(model, 10)
+    many, results = count_queries()
+    assert few == many
+    assert len(results) >= 10
+
+
+def test_untitled_sources_are_named_by_publisher_in_autocomplete(editor_client):
+    make_source(title="", slug="tol", publisher=make_speaker(name="Transitions Online"))
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "claims", "model_name": "citation", "field_name": "source", "term": "tol"},
+    )
+    assert [r["text"] for r in response.json()["results"]] == ["Untitled (Transitions Online)"]
+
+
+def test_speaking_for_offers_only_organisations(editor_client):
+    make_speaker(name="Kremlin", kind="government")
+    make_speaker(name="Kremlin watcher", kind="person")
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "claims",
+            "model_name": "claim",
+            "field_name": "speaking_for",
+            "term": "Krem",
+        },
+    )
+    assert [r["text"] for r in response.json()["results"]] == ["Kremlin"]
+
+
+# --- The Editors group ------------------------------------------------------------------
+
+
+def test_editors_group_can_edit_claim_data_but_not_publish_or_manage_users():
+    from django.contrib.auth.models import Group
+
+    codenames = set(
+        Group.objects.get(name="Editors").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    for model in [
+        "claim",
+        "speaker",
+        "source",
+        "topic",
+        "measure",
+        "citation",
+        "figure",
+        "rebuttal",
+    ]:
+        for action in ["add", "change", "delete", "view"]:
+            assert ("claims", f"{action}_{model}") in codenames
+    assert ("claims", "publish_claim") not in codenames
+    assert {app for app, _ in codenames} == {"claims"}
+
+
+def test_original_text_fields_follow_the_writing_direction(editor_client):
+    page = editor_client.get(reverse("admin:claims_claim_add")).content.decode()
+    assert 'name="original_text"' in page
+    assert page.count('dir="auto"') >= 5

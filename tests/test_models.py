@@ -17,6 +17,7 @@ from .conftest import (
     make_rebuttal,
     make_source,
     make_speaker,
+    make_topic,
 )
 
 pytestmark = pytest.mark.django_db
@@ -456,3 +457,35 @@ def test_every_model_has_str_and_url():
     for obj in objects:
         assert str(obj)
         assert obj.get_absolute_url().startswith("/")
+
+
+# --- History --------------------------------------------------------------------------
+
+
+def test_every_model_keeps_history():
+    from django.apps import apps
+
+    models = [
+        m
+        for m in apps.get_app_config("claims").get_models()
+        if not m.__name__.startswith("Historical")
+    ]
+    assert len(models) >= 8
+    for model in models:
+        if model._meta.auto_created:
+            continue
+        assert hasattr(model, "history"), model.__name__
+
+
+def test_changes_to_topics_and_organisations_are_recorded():
+    claim = make_claim()
+    topic = make_topic()
+    before = claim.history.count()
+    claim.topics.add(topic)
+    assert claim.history.count() == before + 1
+    assert [t.topic_id for t in claim.history.first().topics.all()] == [topic.pk]
+
+    person, org = make_speaker(), make_speaker(kind=Speaker.Kind.GOVERNMENT)
+    before = person.history.count()
+    person.organisations.add(org)
+    assert person.history.count() == before + 1

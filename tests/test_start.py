@@ -1,0 +1,97 @@
+"""`make run` on a new database: migrated, seeded, an admin account, and served."""
+
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.conf import settings
+
+PROJECT = settings.BASE_DIR
+STARTUP_SECONDS = 120
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def running_site(tmp_path):
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    env["MEDIA_ROOT"] = str(tmp_path / "media")
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("make run stopped:\n" + "".join(lines))
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the site did not start:\n" + "".join(lines))
+        yield f"http://127.0.0.1:{port}", lines
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_make_run_serves_the_admin_with_the_seed_data(running_site):
+    base, lines = running_site
+    output = "".join(lines)
+    assert "Loaded 22 claims." in output
+    password = re.search(r"with the password: (\S+)", output).group(1)
+
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(f"{base}/admin/login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode(
+        {
+            "username": "admin",
+            "password": password,
+            "csrfmiddlewaretoken": token,
+            "next": "/admin/claims/claim/",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/admin/login/?next=/admin/claims/claim/",
+        data=form,
+        headers={"Referer": f"{base}/admin/login/"},
+    )
+    page = browser.open(request, timeout=10).read().decode()
+    assert "Select claim to change" in page
+    assert "an estimated 679 civilians" in page
+    assert "10 February 2016" in page
+    assert "22 claims" in page
