@@ -3,8 +3,10 @@ one page; lists stay fast however many rows they hold."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -84,9 +86,38 @@ class FigureInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class PairingFormSet(BaseInlineFormSet):
+    """Counterclaims of this claim, checked against the claims it answers in
+    the same submission: one pair entered both ways is one pair too many."""
+
+    def clean(self):
+        super().clean()
+        answers = {
+            str(form.cleaned_data["counterclaim"].pk)
+            for form in self.forms
+            if form.cleaned_data.get("counterclaim") and not form.cleaned_data.get("DELETE")
+        }
+        other = Rebuttal._meta.get_field("counterclaim").remote_field.get_accessor_name()
+        try:
+            total = min(int(self.data.get(f"{other}-TOTAL_FORMS", 0)), 1000)
+        except ValueError:
+            return  # the other formset reports its own broken management form
+        answered = {
+            self.data.get(f"{other}-{i}-claim")
+            for i in range(total)
+            if not self.data.get(f"{other}-{i}-DELETE")
+        }
+        if answers & answered:
+            raise ValidationError(
+                "The same claim is entered both as answering this claim and as answered "
+                "by it. Two claims are paired once; keep one of the two rows."
+            )
+
+
 class RebuttalInline(admin.TabularInline):
     model = Rebuttal
     formfield_overrides = FORMFIELD_OVERRIDES
+    formset = PairingFormSet
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["counterclaim"]

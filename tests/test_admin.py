@@ -486,3 +486,15 @@ def test_original_text_fields_follow_the_writing_direction(editor_client):
     page = editor_client.get(reverse("admin:claims_claim_add")).content.decode()
     assert 'name="original_text"' in page
     assert page.count('dir="auto"') >= 5
+
+
+def test_pair_entered_both_ways_in_one_submission(editor_client):
+    claim, other = make_claim(), make_claim()
+    response = editor_client.get(change_url(claim))
+    data = form_data(response)
+    names = prefixes(response)
+    add_inline_row(data, names["Rebuttal:claim"], counterclaim=other.pk, relation="denies")
+    add_inline_row(data, names["Rebuttal:counterclaim"], claim=other.pk, relation="denies")
+    response = editor_client.post(change_url(claim), data)
+    assert "paired once" in error_text(response)
+    assert Rebuttal.objects.count() == 0
