@@ -5,6 +5,7 @@ Every model has a natural key, so fixtures move between databases without
 numeric ids, and a history of every change (django-simple-history).
 """
 
+import datetime
 import hashlib
 from decimal import Decimal
 
@@ -385,6 +386,9 @@ class ClaimQuerySet(SlugQuerySet):
         return self.select_related("speaker", "speaking_for").with_rebuttal_counts()
 
 
+UNDATED = datetime.date(1, 1, 1)
+
+
 class Claim(models.Model):
     """One statement: its words, who said it and when, what it is about."""
 
@@ -523,13 +527,36 @@ class Claim(models.Model):
     internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived: the normalised words search looks in (see claims/search.py).
+    # Never edited, exported or versioned; refresh_search_documents() keeps it.
+    search_document = models.TextField(blank=True, editable=False, serialize=False)
+    # Derived by the database: the start of what is known of when it was said,
+    # for sorting. Undated claims sort after every dated one (newest first).
+    said_sort = models.GeneratedField(
+        expression=Coalesce("said_on", "said_until", models.Value(UNDATED)),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
 
-    history = HistoricalRecords(m2m_fields=[topics, accused])
+    history = HistoricalRecords(
+        m2m_fields=[topics, accused], excluded_fields=["search_document", "said_sort"]
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
-        ordering = [F("said_on").desc(nulls_last=True), "slug"]
+        ordering = ["-said_sort", "-id"]
         verbose_name = "claim"
+        indexes = [
+            # The public list: published claims, newest first (or oldest, read
+            # backwards), alone or narrowed to one speaker or one assessment.
+            models.Index(fields=["status", "-said_sort", "-id"], name="claims_list_by_date"),
+            models.Index(
+                fields=["status", "speaker", "-said_sort", "-id"], name="claims_list_speaker"
+            ),
+            models.Index(
+                fields=["status", "assessment", "-said_sort", "-id"], name="claims_list_assessment"
+            ),
+        ]
         permissions = [("publish_claim", "Can publish and unpublish claims")]
         constraints = [
             precision_constraint("claim", "said_on", "said_on_precision"),
@@ -721,6 +748,34 @@ class Claim(models.Model):
         self.status = status
         if status == self.Status.PUBLISHED and not self.first_published_at:
             self.first_published_at = timezone.now()
+
+
+def refresh_search_documents(claim_ids, claim_model=None):
+    """Rebuild the search document of these claims from what they say, who
+    said it, where, and the titles of the public sources they cite.
+
+    `claim_model` lets a migration pass its historical model."""
+    from .search import document
+
+    claim_model = claim_model or Claim
+    citation_model = claim_model._meta.get_field("citations").related_model
+    public_citations = models.Prefetch(
+        "citations",
+        queryset=citation_model.objects.filter(source__restricted=False).select_related("source"),
+    )
+    claims = list(
+        claim_model.objects.filter(pk__in=claim_ids)
+        .select_related("speaker", "speaking_for")
+        .prefetch_related(public_citations)
+    )
+    for claim in claims:
+        parts = [claim.text, claim.original_text, claim.place]
+        for speaker in (claim.speaker, claim.speaking_for):
+            if speaker:
+                parts += [speaker.name, speaker.short_name]
+        parts += sorted({c.source.title for c in claim.citations.all()})
+        claim.search_document = document(*parts)
+    claim_model.objects.bulk_update(claims, ["search_document"], batch_size=500)
 
 
 # --- Citations, figures, pairings -------------------------------------------

@@ -32,5 +32,5 @@ class Command(BaseCommand):
             # off and give every seeded row one complete first record instead.
             with override_settings(SIMPLE_HISTORY_ENABLED=False):
                 call_command("loaddata", str(SEED), verbosity=options["verbosity"])
-            call_command("populate_history", auto=True, stdout=io.StringIO())
+            call_command("populate_history", auto=True, stdout=io.StringIO(), stderr=io.StringIO())
         self.stdout.write(self.style.SUCCESS(f"Loaded {Claim.objects.count()} claims."))

@@ -1,0 +1,217 @@
+"""Full-text search over claims, the same on SQLite and PostgreSQL.
+
+One normaliser prepares both what is indexed and what is asked: casefold;
+Arabic without tashkeel or tatweel, with one alef, ى as ي and ة as ه;
+Russian ё as е. The indexed text of a claim (its words, original words,
+speakers, place and public source titles) is kept, normalised, in
+`Claim.search_document`. SQLite indexes it in an FTS5 table kept in sync by
+triggers; PostgreSQL in a GIN index over its tsvector. `search()` is the one
+interface; `highlight()` marks matches in the original, unnormalised text.
+"""
+
+import re
+import unicodedata
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+# Arabic diacritics (tashkeel: fathatan .. sukun, and the small high marks),
+# the superscript alef, and tatweel.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ё": "е",
+    }
+)
+# Words: runs of letters and digits (underscores and punctuation separate).
+_WORD = re.compile(r"[^\W_]+")
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+
+
+def normalise(text):
+    text = unicodedata.normalize("NFC", text or "").casefold()
+    text = _ARABIC_MARKS.sub("", text)
+    return text.translate(_LETTERS)
+
+
+def words(text):
+    """The normalised words of `text`, in order."""
+    return _WORD.findall(normalise(text))
+
+
+def document(*parts):
+    """The indexed form of some texts: their normalised words, space-separated."""
+    return " ".join(word for part in parts for word in words(part))
+
+
+def query_words(query):
+    """The words of a reader's query, bounded so no query can be expensive."""
+    return words((query or "")[:MAX_QUERY_LENGTH])[:MAX_QUERY_WORDS]
+
+
+# --- Backends -----------------------------------------------------------------------
+
+
+def _fts5_query(terms):
+    # Each word is quoted, so nothing a reader types is FTS5 syntax; the last
+    # word matches as a prefix, as it may still be being typed.
+    quoted = [f'"{term}"' for term in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _tsquery(terms):
+    # Words contain letters and digits only, never tsquery operators.
+    return " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+
+
+def matching(queryset, query):
+    """`queryset` narrowed to claims matching `query` (no ranking)."""
+    terms = query_words(query)
+    if not terms:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        return queryset.alias(
+            search_vector=SearchVector("search_document", config="simple")
+        ).filter(search_vector=SearchQuery(_tsquery(terms), config="simple", search_type="raw"))
+    ids = RawSQL(
+        "SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s", [_fts5_query(terms)]
+    )
+    return queryset.filter(pk__in=ids)
+
+
+def ranked_ids(query, limit):
+    """Ids of the best `limit` published claims matching `query`, best first.
+
+    Ranking stops at `limit`, so a word found in most claims costs the scan
+    of the index plus the ranking, never a page of every match.
+    """
+    from .models import Claim
+
+    terms = query_words(query)
+    if not terms:
+        return []
+    published = Claim.objects.published()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector("search_document", config="simple")
+        tsquery = SearchQuery(_tsquery(terms), config="simple", search_type="raw")
+        rows = (
+            published.alias(search_vector=vector)
+            .filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(vector, tsquery))
+            .order_by("-rank", "pk")
+            .values_list("pk", flat=True)
+        )
+        return list(rows[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT claims_claim_fts.rowid FROM claims_claim_fts "
+            "JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
+            "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s "
+            "ORDER BY bm25(claims_claim_fts), claims_claim_fts.rowid LIMIT %s",
+            [_fts5_query(terms), Claim.Status.PUBLISHED, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- Highlighting ---------------------------------------------------------------------
+
+
+def highlight(text, query, width=240):
+    """A snippet of `text` around the first match of `query`, matches in <mark>.
+
+    Words are compared in normalised form, so 'ادلب' marks 'إدلب' and 'елка'
+    marks 'ёлка', but the text shown is the original.
+    """
+    terms = query_words(query)
+    text = text or ""
+    spans = []
+    for match in re.finditer(r"[^\W_]+", text):
+        word = normalise(match.group())
+        if any(
+            word == t or (i == len(terms) - 1 and word.startswith(t)) for i, t in enumerate(terms)
+        ):
+            spans.append(match.span())
+    start = 0
+    if spans and len(text) > width:
+        start = max(0, spans[0][0] - width // 3)
+        # Begin at a word boundary.
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+    end = min(len(text), start + width)
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    pieces = ["…" if start > 0 else ""]
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        pieces.append(escape(text[cursor:span_start]))
+        pieces.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
+        cursor = span_end
+    pieces.append(escape(text[cursor:end]))
+    if end < len(text):
+        pieces.append("…")
+    return mark_safe("".join(pieces))
+
+
+# --- The indexes, created by migrations ------------------------------------------------
+
+SQLITE_INDEX = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS claims_claim_fts USING fts5("
+    "search_document, content='claims_claim', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER IF NOT EXISTS claims_claim_fts_insert AFTER INSERT ON claims_claim BEGIN "
+    "INSERT INTO claims_claim_fts(rowid, search_document) "
+    "VALUES (new.id, new.search_document); END",
+    "CREATE TRIGGER IF NOT EXISTS claims_claim_fts_delete AFTER DELETE ON claims_claim BEGIN "
+    "INSERT INTO claims_claim_fts(claims_claim_fts, rowid, search_document) "
+    "VALUES ('delete', old.id, old.search_document); END",
+    "CREATE TRIGGER IF NOT EXISTS claims_claim_fts_update "
+    "AFTER UPDATE OF search_document ON claims_claim BEGIN "
+    "INSERT INTO claims_claim_fts(claims_claim_fts, rowid, search_document) "
+    "VALUES ('delete', old.id, old.search_document); "
+    "INSERT INTO claims_claim_fts(rowid, search_document) "
+    "VALUES (new.id, new.search_document); END",
+    "INSERT INTO claims_claim_fts(claims_claim_fts) VALUES ('rebuild')",
+]
+SQLITE_TRIGGERS = ["claims_claim_fts_insert", "claims_claim_fts_delete", "claims_claim_fts_update"]
+
+# The same expression Django writes for SearchVector("search_document",
+# config="simple"), so that searches use the index.
+POSTGRESQL_INDEX = [
+    "CREATE INDEX IF NOT EXISTS claims_claim_search_gin ON claims_claim USING gin "
+    "(to_tsvector('simple'::regconfig, COALESCE(search_document, '')))",
+]
+
+
+def install_index(apps=None, schema_editor=None):
+    """Create the search index for this database. Safe to run again: a later
+    migration that makes SQLite rebuild the claims table (which drops its
+    triggers) must call it."""
+    statements = SQLITE_INDEX if schema_editor.connection.vendor == "sqlite" else POSTGRESQL_INDEX
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def remove_index(apps=None, schema_editor=None):
+    if schema_editor.connection.vendor == "sqlite":
+        for trigger in SQLITE_TRIGGERS:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        schema_editor.execute("DROP TABLE IF EXISTS claims_claim_fts")
+    else:
+        schema_editor.execute("DROP INDEX IF EXISTS claims_claim_search_gin")
