@@ -1,6 +1,9 @@
 """The editors' admin: a claim is entered, sourced, quantified and paired on
 one page; lists stay fast however many rows they hold."""
 
+import datetime
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
@@ -13,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_update_with_history
 
 from .models import (
+    UNDATED,
     Citation,
     Claim,
     Figure,
@@ -40,6 +44,49 @@ class EditorAdmin(SimpleHistoryAdmin):
     """Every claims admin keeps history."""
 
     formfield_overrides = FORMFIELD_OVERRIDES
+
+
+class SaidInYearFilter(admin.SimpleListFilter):
+    """Claims said within a year, by their whole known date: "on or before
+    10 February 2016" is not counted as said in 2016, nor "2016" as said on
+    1 January."""
+
+    title = "said in"
+    parameter_name = "said_in"
+    NOT_STATED = "not-stated"
+
+    def lookups(self, request, model_admin):
+        years = Claim.objects.exclude(said_sort=UNDATED).dates("said_sort", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years] + [(self.NOT_STATED, "no date")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NOT_STATED:
+            return queryset.filter(said_sort=UNDATED)
+        if self.value() and self.value().isdigit():
+            year = int(self.value())
+            return queryset.said_within(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        return queryset
+
+
+class NoSelfLinkForm(forms.ModelForm):
+    """A speaker cannot belong to itself; a source cannot relay itself."""
+
+    self_link_field = None
+
+    def clean(self):
+        cleaned = super().clean()
+        linked = cleaned.get(self.self_link_field) or []
+        if self.instance.pk and any(obj.pk == self.instance.pk for obj in linked):
+            self.add_error(self.self_link_field, f"“{self.instance}” cannot be linked to itself.")
+        return cleaned
+
+
+class SpeakerForm(NoSelfLinkForm):
+    self_link_field = "organisations"
+
+
+class SourceForm(NoSelfLinkForm):
+    self_link_field = "relays"
 
 
 # --- Inlines on the claim page -----------------------------------------------
@@ -83,7 +130,14 @@ class FigureInline(admin.StackedInline):
             if object_id and object_id.isdigit():
                 queryset = Figure.objects.filter(claim_id=object_id).select_related("measure")
             kwargs["queryset"] = queryset
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("measure", "part_of"):
+            # Every figure row offers the same choices: read them once per page.
+            cache = request.__dict__.setdefault("_figure_choices", {})
+            if db_field.name not in cache:
+                cache[db_field.name] = list(field.choices)
+            field.choices = cache[db_field.name]
+        return field
 
 
 class PairingFormSet(BaseInlineFormSet):
@@ -162,7 +216,7 @@ class ClaimAdmin(EditorAdmin):
         "assessment",
         "speaker__kind",
         "topics",
-        "said_on",
+        SaidInYearFilter,
         "text_kind",
         "date_supplied_by_editor",
     ]
@@ -174,6 +228,8 @@ class ClaimAdmin(EditorAdmin):
         "speaker__short_name",
         "speaking_for__name",
         "citations__source__title",
+        "citations__source__slug",
+        "citations__source__publisher__name",
     ]
     date_hierarchy = "said_on"
     list_per_page = 50
@@ -303,6 +359,7 @@ class ClaimAdmin(EditorAdmin):
 
 @admin.register(Speaker)
 class SpeakerAdmin(EditorAdmin):
+    form = SpeakerForm
     list_display = ["name", "short_name", "kind", "country", "claims_column"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "short_name", "slug"]
@@ -336,6 +393,7 @@ class SpeakerAdmin(EditorAdmin):
 
 @admin.register(Source)
 class SourceAdmin(EditorAdmin):
+    form = SourceForm
     list_display = ["__str__", "publisher", "published_column", "kind", "language", "restricted"]
     list_filter = ["kind", "restricted", "language"]
     search_fields = ["title", "slug", "url", "publisher__name"]

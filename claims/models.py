@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
@@ -42,11 +42,13 @@ def admin_url(obj):
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
-def count_of(model, field):
-    """A correlated COUNT of `model` rows pointing here through `field`:
-    one query for a whole list, none per row."""
+def count_of(rows, field, outer="pk"):
+    """A correlated COUNT of `rows` (a model or a queryset) whose `field`
+    points at the outer row's `outer`: one query for a whole list, none per row."""
+    if isinstance(rows, type):
+        rows = rows._default_manager.all()
     rows = (
-        model.objects.filter(**{field: OuterRef("pk")})
+        rows.filter(**{field: OuterRef(outer)})
         .order_by()
         .values(field)
         .annotate(n=Count("pk"))
@@ -85,7 +87,7 @@ class Speaker(models.Model):
         UNATTRIBUTED = "unattributed", "unattributed"
         OTHER = "other", "other"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, help_text="The name readers know the speaker by.")
     short_name = models.CharField(
         max_length=50, blank=True, help_text="An abbreviation readers know, e.g. “SNHR”."
     )
@@ -299,9 +301,13 @@ class Source(models.Model):
 
 
 class Topic(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    """Our own tags for what claims are about."""
+
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Stable identifier used in links and fixtures."
+    )
+    name = models.CharField(max_length=200, unique=True, help_text="e.g. “Civilian casualties”.")
+    description = models.TextField(blank=True, help_text="Public: what the topic covers.")
 
     history = HistoricalRecords()
     objects = SlugQuerySet.as_manager()
@@ -330,12 +336,16 @@ class Measure(models.Model):
         PERCENT = "percent", "percent"
         OTHER = "other", "other"
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Stable identifier used in links and fixtures."
+    )
     name = models.CharField(
         max_length=200, unique=True, help_text="What is counted, e.g. “civilians killed”."
     )
-    unit = models.CharField(max_length=20, choices=Unit.choices)
-    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices, help_text="What one counts.")
+    description = models.TextField(
+        blank=True, help_text="Public: what is and is not counted under this measure."
+    )
 
     history = HistoricalRecords()
     objects = SlugQuerySet.as_manager()
@@ -364,16 +374,56 @@ class ClaimQuerySet(SlugQuerySet):
     def drafts(self):
         return self.filter(status=Claim.Status.DRAFT)
 
+    def visible_to(self, user):
+        """What a visitor may read: published claims; editors also preview drafts."""
+        if user.is_authenticated and user.is_staff and user.has_perm("claims.view_claim"):
+            return self.all()
+        return self.published()
+
     def by_speaker(self, speaker):
         return self.filter(speaker=speaker)
 
     def by_organisation(self, organisation):
-        """Statements of an organisation, for it, or by its members."""
+        """Statements of an organisation, made for it, or by its members."""
+        members = Speaker.objects.filter(organisations=organisation).values("pk")
         return self.filter(
-            Q(speaker=organisation)
-            | Q(speaking_for=organisation)
-            | Q(speaker__organisations=organisation)
-        ).distinct()
+            Q(speaker=organisation) | Q(speaking_for=organisation) | Q(speaker__in=members)
+        )
+
+    def said_within(self, start=None, end=None):
+        """Claims whose whole known date interval lies between `start` and `end`
+        (either may be None). "February 2016" lies within 2016 but not within
+        1-10 February 2016; a claim whose date is not stated lies in no range."""
+        q = Claim.DateQualifier
+        if start is None and end is None:
+            return self.all()
+
+        def ends_by(field):
+            # The period starting on `field` (at its precision) ends on or before `end`.
+            if end is None:
+                return Q(**{f"{field}__isnull": False})
+            after = end + datetime.timedelta(days=1)
+            return (
+                Q(**{f"{field}_precision": Precision.DAY, f"{field}__lte": end})
+                | Q(**{f"{field}_precision": Precision.MONTH, f"{field}__lt": after.replace(day=1)})
+                | Q(
+                    **{
+                        f"{field}_precision": Precision.YEAR,
+                        f"{field}__lt": after.replace(month=1, day=1),
+                    }
+                )
+            )
+
+        begins = Q(said_on__gte=start) if start else Q()
+        within = Q(said_qualifier=q.ON) & begins & ends_by("said_on")
+        within |= (
+            Q(said_qualifier=q.REPEATEDLY, said_on__isnull=False) & begins & ends_by("said_until")
+        )
+        if start is None:
+            # Known only to be no later than a date: inside a range open to the past.
+            within |= Q(said_qualifier=q.ON_OR_BEFORE) & ends_by("said_on")
+            within |= Q(said_qualifier=q.REPEATEDLY, said_on__isnull=True) & ends_by("said_until")
+        return self.filter(within)
 
     def with_rebuttal_counts(self):
         return self.annotate(
@@ -381,9 +431,73 @@ class ClaimQuerySet(SlugQuerySet):
             rebuts_count=count_of(Rebuttal, "counterclaim"),
         )
 
+    def with_public_counts(self):
+        """How many published counterclaims answer each claim, and how many
+        published claims it answers."""
+        return self.annotate(
+            counterclaim_count=count_of(Rebuttal.objects.public(), "claim"),
+            answers_count=count_of(Rebuttal.objects.public(), "counterclaim"),
+        )
+
+    def with_counterclaims(self):
+        return self.filter(Exists(Rebuttal.objects.public().filter(claim=OuterRef("pk"))))
+
+    def without_counterclaims(self):
+        return self.exclude(Exists(Rebuttal.objects.public().filter(claim=OuterRef("pk"))))
+
     def for_admin_list(self):
         """Everything the admin changelist shows, in a fixed number of queries."""
         return self.select_related("speaker", "speaking_for").with_rebuttal_counts()
+
+    def for_list(self):
+        """Everything a public list row shows, in one query."""
+        return self.select_related("speaker", "speaking_for").with_public_counts()
+
+    def for_detail(self):
+        """Everything a claim page shows, in a fixed number of queries however
+        many citations, figures and counterclaims the claim has."""
+        public = Claim.Status.PUBLISHED
+        citations = models.Prefetch(
+            "citations",
+            queryset=Citation.objects.filter(source__restricted=False)
+            .select_related("source__publisher")
+            .prefetch_related(models.Prefetch("source__relays", queryset=Source.objects.public())),
+        )
+        figures = models.Prefetch(
+            "figures",
+            queryset=Figure.objects.select_related("measure", "attributed_to", "part_of"),
+        )
+        counterclaims = models.Prefetch(
+            "rebuttals",
+            queryset=Rebuttal.objects.filter(counterclaim__status=public)
+            .select_related("counterclaim__speaker", "counterclaim__speaking_for")
+            .annotate(
+                onward_count=count_of(Rebuttal.objects.public(), "claim", outer="counterclaim")
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "counterclaim__figures",
+                    queryset=Figure.objects.select_related("measure", "attributed_to"),
+                )
+            )
+            .order_by("counterclaim__said_sort", "counterclaim__pk"),
+            to_attr="public_rebuttals",
+        )
+        answered = models.Prefetch(
+            "rebuts",
+            queryset=Rebuttal.objects.filter(claim__status=public)
+            .select_related("claim__speaker")
+            .order_by("claim__said_sort", "claim__pk"),
+            to_attr="public_answers",
+        )
+        return self.select_related("speaker", "speaking_for").prefetch_related(
+            citations,
+            figures,
+            counterclaims,
+            answered,
+            "topics",
+            "accused",
+        )
 
 
 UNDATED = datetime.date(1, 1, 1)
@@ -395,6 +509,7 @@ class Claim(models.Model):
     class TextKind(models.TextChoices):
         VERBATIM_ORIGINAL = "verbatim_original", "verbatim, original wording"
         VERBATIM_TRANSLATION = "verbatim_translation", "verbatim, in translation"
+        VERBATIM = "verbatim", "verbatim, whether translated not stated"
         PARAPHRASE = "paraphrase", "paraphrase"
 
     class DateQualifier(models.TextChoices):
@@ -947,6 +1062,14 @@ class Figure(models.Model):
 
     natural_key.dependencies = ["claims.claim"]
 
+    def _wholes_containing(self):
+        """The ids of the figures this one would be part of, up the chain."""
+        seen, whole = [], self.part_of
+        while whole is not None and whole.pk not in seen:
+            seen.append(whole.pk)
+            whole = whole.part_of
+        return seen
+
     @property
     def is_range(self):
         return self.value_max is not None and self.value_max != self.value_min
@@ -975,15 +1098,17 @@ class Figure(models.Model):
                 setattr(self, field, truncate(value, getattr(self, f"{field}_precision")))
         whole = self.part_of
         if whole is not None:
-            if self.pk and whole.pk == self.pk:
-                errors["part_of"] = "A figure cannot be part of itself."
-            elif whole.claim_id != self.claim_id:
+            if whole.claim_id != self.claim_id:
                 errors["part_of"] = "A figure can only be part of another figure of the same claim."
-            elif whole.measure.unit != self.measure.unit:
+            elif self.pk and self.pk in self._wholes_containing():
+                errors["part_of"] = "A figure cannot be part of itself, directly or through others."
+            elif self.measure_id and whole.measure.unit != self.measure.unit:
                 errors["part_of"] = (
                     f"The parts must count the same unit as the whole ({whole.measure.unit})."
                 )
-            elif self.value_min > (whole.value_max or whole.value_min):
+            elif self.value_min is not None and self.value_min > (
+                whole.value_max or whole.value_min
+            ):
                 errors["part_of"] = "A part cannot be larger than the whole."
         if errors:
             raise ValidationError(errors)
@@ -1091,4 +1216,17 @@ class Rebuttal(models.Model):
         # than a database error.
         if exclude and self.claim_id and self.counterclaim_id:
             exclude = set(exclude) - {"claim", "counterclaim"}
-        super().validate_constraints(exclude=exclude)
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            # A pair entered twice also matches the either-way constraint:
+            # say only that it is already paired.
+            messages = {c.name: c.violation_error_message for c in self._meta.constraints}
+            if messages["claims_rebuttal_unique"] not in error.messages:
+                raise
+            either_way = messages["claims_rebuttal_unique_either_way"]
+            kept = {
+                field: [e for e in errors if either_way not in e.messages]
+                for field, errors in error.error_dict.items()
+            }
+            raise ValidationError({f: e for f, e in kept.items() if e}) from None

@@ -498,3 +498,168 @@ def test_pair_entered_both_ways_in_one_submission(editor_client):
     response = editor_client.post(change_url(claim), data)
     assert "paired once" in error_text(response)
     assert Rebuttal.objects.count() == 0
+
+
+# --- Figures, links and lists: more mistakes an editor can make -------------------------
+
+
+def figure_prefix(response):
+    return prefixes(response)["Figure:claim"]
+
+
+@pytest.mark.parametrize("value", ["1,928", ""])
+def test_part_of_with_a_bad_value_is_a_message_not_an_error_page(editor_client, value):
+    claim = make_claim()
+    whole = make_figure(claim, value_min=6686)
+    response = editor_client.get(change_url(claim))
+    data = form_data(response)
+    prefix = figure_prefix(response)
+    add_inline_row(
+        data,
+        prefix,
+        measure=whole.measure_id,
+        value_min=value,
+        qualifier="exact",
+        part_of=whole.pk,
+        period_start_precision="day",
+        period_end_precision="day",
+    )
+    response = editor_client.post(change_url(claim), data)
+    assert response.status_code == 200
+    assert "number" in error_text(response) or "required" in error_text(response)
+    assert claim.figures.count() == 1
+
+
+def test_part_of_without_a_measure_is_a_message(editor_client):
+    claim = make_claim()
+    whole = make_figure(claim, value_min=6686)
+    response = editor_client.get(change_url(claim))
+    data = form_data(response)
+    add_inline_row(
+        data,
+        figure_prefix(response),
+        value_min="10",
+        qualifier="exact",
+        part_of=whole.pk,
+        period_start_precision="day",
+        period_end_precision="day",
+    )
+    response = editor_client.post(change_url(claim), data)
+    assert "This field is required." in error_text(response)
+
+
+def test_part_of_cycle_is_rejected(editor_client):
+    claim = make_claim()
+    a = make_figure(claim, value_min=10)
+    b = make_figure(claim, value_min=10, part_of=a)
+    response = editor_client.get(change_url(claim))
+    data = form_data(response)
+    prefix = figure_prefix(response)
+    row = next(i for i in range(2) if data[f"{prefix}-{i}-id"] == str(a.pk))
+    data[f"{prefix}-{row}-part_of"] = str(b.pk)
+    response = editor_client.post(change_url(claim), data)
+    assert "cannot be part of itself" in error_text(response)
+    a.refresh_from_db()
+    assert a.part_of is None
+
+
+def test_reversed_figure_period_in_the_admin(editor_client):
+    claim = make_claim()
+    make_figure(claim)
+    response = editor_client.get(change_url(claim))
+    data = form_data(response)
+    prefix = figure_prefix(response)
+    data[f"{prefix}-0-period_start"] = "2016-03-01"
+    data[f"{prefix}-0-period_end"] = "2016-01-01"
+    response = editor_client.post(change_url(claim), data)
+    assert "The period cannot end before it starts." in error_text(response)
+
+
+def test_change_page_queries_do_not_grow_with_figures(editor_client):
+    claim = make_claim()
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(change_url(claim)).status_code == 200
+        return len(queries)
+
+    whole = make_figure(claim)
+    make_figure(claim, part_of=whole, measure=whole.measure)
+    few = count_queries()
+    for _ in range(10):
+        make_figure(claim, part_of=whole, measure=whole.measure)
+    assert count_queries() == few
+
+
+def test_speaker_cannot_belong_to_itself(editor_client):
+    org = make_speaker(kind="government", name="Kremlin", slug="kremlin")
+    url = reverse("admin:claims_speaker_change", args=[org.pk])
+    response = editor_client.post(
+        url, {"name": "Kremlin", "slug": "kremlin", "kind": "government", "organisations": [org.pk]}
+    )
+    assert response.status_code == 200
+    assert "cannot be linked to itself" in str(response.context["adminform"].form.errors)
+    assert not org.organisations.exists()
+
+
+def test_source_cannot_relay_itself(editor_client):
+    source = make_source(slug="report")
+    url = reverse("admin:claims_source_change", args=[source.pk])
+    response = editor_client.post(
+        url,
+        {
+            "slug": "report",
+            "kind": "report",
+            "published_precision": "day",
+            "relays": [source.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot be linked to itself" in str(response.context["adminform"].form.errors)
+
+
+def test_exact_duplicate_pair_gets_one_message():
+    from django.core.exceptions import ValidationError
+
+    claim, answer = make_claim(), make_claim()
+    make_rebuttal(claim, answer)
+    with pytest.raises(ValidationError) as exc:
+        Rebuttal(claim=claim, counterclaim=answer, relation="denies").full_clean()
+    assert exc.value.messages == ["These two claims are already paired."]
+
+
+def test_said_in_year_filter_uses_the_whole_known_date(editor_client):
+    feb = make_claim(said_on=datetime.date(2016, 2, 1), said_on_precision="month")
+    year = make_claim(said_on=datetime.date(2016, 1, 1), said_on_precision="year")
+    before = make_claim(said_on=datetime.date(2016, 2, 10), said_qualifier="on_or_before")
+    undated = make_claim(said_qualifier="not_stated")
+
+    def listed(value):
+        response = editor_client.get(CHANGELIST, {"said_in": value})
+        return set(response.context["cl"].result_list)
+
+    assert listed("2016") == {feb, year}
+    assert listed("not-stated") == {undated}
+    assert before not in listed("2016")
+
+
+def test_date_hierarchy_stops_at_years(editor_client):
+    make_claim(said_on=datetime.date(2016, 2, 1), said_on_precision="month")
+    make_claim(said_on=datetime.date(2019, 9, 1), said_on_precision="month")
+
+    def hierarchy(**params):
+        page = editor_client.get(CHANGELIST, params).content.decode()
+        return page.split('class="toplinks"')[1].split("</nav>")[0]
+
+    assert "2016" in hierarchy() and "2019" in hierarchy()
+    for params in ({"said_on__year": "2016"}, {"said_on__year": "2016", "said_on__month": "2"}):
+        assert "February" not in hierarchy(**params)
+        assert "said_on__month=" not in hierarchy(**params).split("date-back")[-1]
+
+
+def test_search_finds_claims_by_source_publisher(editor_client):
+    claim = make_claim()
+    make_citation(claim, make_source(title="", publisher=make_speaker(name="Transitions Online")))
+    make_claim()
+    response = editor_client.get(CHANGELIST, {"q": "Transitions Online"})
+    assert list(response.context["cl"].result_list) == [claim]

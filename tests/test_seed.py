@@ -78,7 +78,7 @@ def test_peskov_on_10_february_2016(seed):
     assert claim.speaking_for.name == "Kremlin"
     assert claim.speaker_role == "Kremlin spokesperson"
     assert claim.text.startswith("Despite a huge number of such statements")
-    assert claim.text_kind == Claim.TextKind.VERBATIM_TRANSLATION
+    assert claim.text_kind == Claim.TextKind.VERBATIM  # the article does not say
     assert (claim.said_on, claim.said_on_precision) == (D(2016, 2, 10), "day")
     assert claim.said_display == "10 February 2016"
     assert claim.date_supplied_by_editor
@@ -106,9 +106,10 @@ def test_russia_repeatedly_denied(seed):
     assert claim.date_supplied_by_editor
     assert len(claim.appearances()) == 1
     # Rebutted in turn: a rebuttal of a rebuttal.
-    assert claim.rebuttals.get().counterclaim.slug == (
-        "snhr-6686-civilians-killed-by-russian-forces-since-2015"
-    )
+    assert {r.counterclaim.slug for r in claim.rebuttals.all()} == {
+        "snhr-6686-civilians-killed-by-russian-forces-since-2015",
+        "airwars-1006-to-1410-non-combatant-deaths-january-2016",
+    }
 
 
 def test_other_2016_statements(seed):
@@ -164,6 +165,36 @@ def test_four_year_report_of_september_2019(seed):
     assert total.first_appearance().source.slug == "snhr-report-four-years-russian-intervention"
 
 
+def test_headline_and_video_teaser(seed):
+    claim = Claim.objects.get(slug="snhr-russian-forces-killed-almost-2000-children")
+    assert figures(claim.slug) == [("children-killed", Decimal(2000), None, "almost", None)]
+    assert claim.period_display == "from 2015"  # "since 2015": a year
+    assert {c.locator for c in claim.citations.all()} == {"headline", "video teaser"}
+
+
+def test_newsweek_on_snhr_method(seed):
+    claim = Claim.objects.get(slug="newsweek-snhr-verifies-estimates-with-civil-servants-reports")
+    assert claim.speaker.slug == "newsweek"
+    assert "reports of Syrian civil servants" in claim.text
+    assert claim.date_supplied_by_editor
+
+
+def test_airwars_range_is_editor_supplied_context(seed):
+    claim = Claim.objects.get(slug="airwars-1006-to-1410-non-combatant-deaths-january-2016")
+    assert figures(claim.slug)[1] == (
+        "civilians-killed",
+        Decimal(1006),
+        Decimal(1410),
+        "exact",
+        None,
+    )
+    assert claim.period_display == "January 2016"
+    assert "CONTEXT.md" in claim.date_note
+    pairing = claim.rebuts.get()
+    assert pairing.claim.slug == "russia-repeatedly-denied-civilian-deaths-in-syria"
+    assert "Paired by the editors" in pairing.note
+
+
 def test_fadel_abdul_ghany(seed):
     claim = Claim.objects.get(slug="fadel-abdul-ghany-cannot-trust-russian-sponsored-settlement")
     assert claim.speaker.name == "Fadel Abdul Ghany"
@@ -203,7 +234,7 @@ def test_unknowns_stay_not_stated(seed):
 
 def test_every_seed_claim_is_published_unassessed_and_appears_somewhere(seed):
     claims = Claim.objects.all()
-    assert claims.count() >= 22
+    assert claims.count() >= 24
     for claim in claims:
         assert claim.status == Claim.Status.PUBLISHED
         assert claim.assessment == Claim.Assessment.UNASSESSED
@@ -310,10 +341,15 @@ def test_load_seed_command_records_history_and_leaves_edits_alone(db):
     call_command("load_seed", stdout=out)
     assert "Loaded" in out.getvalue()
     claim_count = Claim.objects.count()
-    assert claim_count >= 22
+    assert claim_count >= 24
     assert Claim.history.count() == claim_count
     assert Speaker.history.count() == Speaker.objects.count()
     assert Rebuttal.history.count() == Rebuttal.objects.count()
+    first = Claim.history.get(slug=P679)
+    assert first.history_type == "+"
+    assert first.history_change_reason == "Loaded from the seed data"
+    assert [t.topic.slug for t in first.topics.all()] == ["civilian-casualties", "air-strikes"]
+    assert [a.speaker.slug for a in first.accused.all()] == ["russian-forces"]
 
     claim = Claim.objects.get(slug=P679)
     claim.text = "Edited by an editor."

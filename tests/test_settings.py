@@ -38,6 +38,7 @@ def start(env, code="import django; django.setup(); print('started')"):
         ({"DATABASE_URL": "mysql://u:p@localhost/db"}, "DATABASE_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"SQLITE_BUSY_TIMEOUT": "soon"}, "SQLITE_BUSY_TIMEOUT"),
+        ({"SQLITE_BUSY_TIMEOUT": "-1"}, "SQLITE_BUSY_TIMEOUT"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(env, named):

@@ -70,7 +70,7 @@ def running_site(tmp_path):
 def test_make_run_serves_the_admin_with_the_seed_data(running_site):
     base, lines = running_site
     output = "".join(lines)
-    assert "Loaded 22 claims." in output
+    assert "Loaded 24 claims." in output
     password = re.search(r"with the password: (\S+)", output).group(1)
 
     jar = http.cookiejar.CookieJar()
@@ -94,4 +94,4 @@ def test_make_run_serves_the_admin_with_the_seed_data(running_site):
     assert "Select claim to change" in page
     assert "an estimated 679 civilians" in page
     assert "10 February 2016" in page
-    assert "22 claims" in page
+    assert "24 claims" in page

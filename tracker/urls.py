@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
@@ -12,8 +11,3 @@ urlpatterns = [
     # The public reader site lands here; until then the root leads editors in.
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
