@@ -124,7 +124,7 @@ class Speaker(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return admin_url(self)
+        return reverse("claims:speaker_detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)
@@ -271,7 +271,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return admin_url(self)
+        return reverse("claims:source_detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)
@@ -320,7 +320,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return admin_url(self)
+        return f"{reverse('claims:claim_list')}?topic={self.slug}"
 
     def natural_key(self):
         return (self.slug,)
@@ -358,7 +358,7 @@ class Measure(models.Model):
         return f"{self.name} ({self.get_unit_display()})"
 
     def get_absolute_url(self):
-        return admin_url(self)
+        return admin_url(self)  # no public page of its own
 
     def natural_key(self):
         return (self.slug,)
@@ -714,7 +714,7 @@ class Claim(models.Model):
         return Truncator(self.text).chars(80)
 
     def get_absolute_url(self):
-        return admin_url(self)
+        return reverse("claims:claim_detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)

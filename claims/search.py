@@ -131,25 +131,39 @@ def ranked_ids(query, limit):
 # --- Highlighting ---------------------------------------------------------------------
 
 
+# Words as written, tashkeel included, so that highlighting keeps the text whole.
+_WRITTEN_WORD = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")
+
+
+def _match_spans(text, query):
+    terms = query_words(query)
+    if not terms:
+        return []
+    whole, prefix = set(terms[:-1]), terms[-1]
+    spans = []
+    for match in _WRITTEN_WORD.finditer(text or ""):
+        for word in words(match.group()):
+            if word in whole or word.startswith(prefix):
+                spans.append(match.span())
+                break
+    return spans
+
+
+def matches(text, query):
+    return bool(_match_spans(text, query))
+
+
 def highlight(text, query, width=240):
     """A snippet of `text` around the first match of `query`, matches in <mark>.
 
-    Words are compared in normalised form, so 'ادلب' marks 'إدلب' and 'елка'
-    marks 'ёлка', but the text shown is the original.
+    Words are compared in normalised form, so 'ادلب' marks 'إِدْلِب' and 'елка'
+    marks 'Ёлка', but the text shown is the original.
     """
-    terms = query_words(query)
     text = text or ""
-    spans = []
-    for match in re.finditer(r"[^\W_]+", text):
-        word = normalise(match.group())
-        if any(
-            word == t or (i == len(terms) - 1 and word.startswith(t)) for i, t in enumerate(terms)
-        ):
-            spans.append(match.span())
+    spans = _match_spans(text, query)
     start = 0
     if spans and len(text) > width:
         start = max(0, spans[0][0] - width // 3)
-        # Begin at a word boundary.
         while start > 0 and not text[start - 1].isspace():
             start -= 1
     end = min(len(text), start + width)

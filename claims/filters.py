@@ -1,0 +1,164 @@
+"""The filters of the public claims list. Every value comes from the query
+string, so a filtered view is a shareable link; a value that cannot be
+understood is a form error naming it, never an empty table."""
+
+import calendar
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from . import search
+from .models import Claim, Speaker, Topic
+
+DATE_FORMATS = "2016, 2016-02 or 2016-02-10"
+
+
+class FuzzyDateField(forms.CharField):
+    """A date typed as a year, a month or a day: "2016", "2016-02", "2016-02-10".
+
+    `edge` says which end of the period it stands for: "start" gives its first
+    day, "end" its last, so 2016 to 2016 is the whole year.
+    """
+
+    def __init__(self, *args, edge="start", **kwargs):
+        self.edge = edge
+        kwargs.setdefault("max_length", 10)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if not value:
+            return None
+        match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
+        if not match:
+            raise forms.ValidationError(f"“{value}” is not a date; write {DATE_FORMATS}.")
+        year, month, day = (int(part) if part else None for part in match.groups())
+        try:
+            if day:
+                return datetime.date(year, month, day)
+            if month:
+                last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+                return datetime.date(year, month, 1 if self.edge == "start" else last)
+            return (
+                datetime.date(year, 1, 1) if self.edge == "start" else datetime.date(year, 12, 31)
+            )
+        except ValueError:
+            raise forms.ValidationError(f"“{value}” is not a date that exists.") from None
+
+
+class NamedObjectField(forms.CharField):
+    """A speaker or topic typed by name or slug (a typeahead helps, but the
+    field works without JavaScript). Resolves to the object."""
+
+    def __init__(self, *args, queryset, noun, **kwargs):
+        self.queryset, self.noun = queryset, noun
+        kwargs.setdefault("max_length", 200)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if not value:
+            return None
+        found = list(self.queryset.filter(Q(slug=value) | Q(name__iexact=value)).order_by("pk")[:2])
+        if not found and hasattr(self.queryset.model, "short_name"):
+            found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
+        if not found:
+            raise forms.ValidationError(f"No {self.noun} is called “{value}”.")
+        return found[0]
+
+
+class SpeakerFilter(django_filters.Filter):
+    field_class = NamedObjectField
+
+
+class FuzzyDateFilter(django_filters.Filter):
+    field_class = FuzzyDateField
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Words", method="filter_words", max_length=search.MAX_QUERY_LENGTH
+    )
+    speaker = SpeakerFilter(
+        label="Speaker",
+        queryset=Speaker.objects.all(),
+        noun="speaker",
+        method="filter_speaker",
+    )
+    organisation = SpeakerFilter(
+        label="Organisation (with its people)",
+        queryset=Speaker.objects.organisations(),
+        noun="organisation",
+        method="filter_organisation",
+    )
+    speaker_kind = django_filters.ChoiceFilter(
+        label="Kind of speaker", field_name="speaker__kind", choices=Speaker.Kind.choices
+    )
+    topic = SpeakerFilter(
+        label="Topic", queryset=Topic.objects.all(), noun="topic", field_name="topics"
+    )
+    place = django_filters.CharFilter(label="Place", lookup_expr="icontains", max_length=100)
+    assessment = django_filters.ChoiceFilter(choices=Claim.Assessment.choices)
+    said_from = FuzzyDateFilter(label="Said from", method="filter_said", edge="start")
+    said_to = FuzzyDateFilter(label="Said until", method="filter_said", edge="end")
+    countered = django_filters.ChoiceFilter(
+        label="Counterclaims",
+        choices=[("yes", "has counterclaims"), ("no", "has none")],
+        method="filter_countered",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_words(self, queryset, name, value):
+        return search.matching(queryset, value)
+
+    def filter_speaker(self, queryset, name, speaker):
+        return queryset.by_speaker(speaker)
+
+    def filter_organisation(self, queryset, name, organisation):
+        return queryset.by_organisation(organisation)
+
+    def filter_said(self, queryset, name, value):
+        # Both bounds are applied together, in filter_queryset.
+        return queryset
+
+    def filter_countered(self, queryset, name, value):
+        if value == "yes":
+            return queryset.with_counterclaims()
+        return queryset.without_counterclaims()
+
+    @property
+    def form(self):
+        form = super().form
+        for field in ("said_from", "said_to"):
+            form.fields[field].widget.attrs.update(
+                {"placeholder": "YYYY, YYYY-MM or YYYY-MM-DD", "inputmode": "numeric"}
+            )
+        for field, kind in (("speaker", "speakers"), ("organisation", "organisations")):
+            form.fields[field].widget.attrs.update(
+                {"data-suggest": kind, "autocomplete": "off", "list": f"{field}-suggestions"}
+            )
+        return form
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start = self.form.cleaned_data.get("said_from")
+        end = self.form.cleaned_data.get("said_to")
+        if start or end:
+            queryset = queryset.said_within(start, end)
+        return queryset
+
+    def is_valid(self):
+        valid = super().is_valid()
+        if valid:
+            start = self.form.cleaned_data.get("said_from")
+            end = self.form.cleaned_data.get("said_to")
+            if start and end and start > end:
+                self.form.add_error("said_to", "The end of the range is before its start.")
+                return False
+        return valid

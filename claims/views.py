@@ -1,0 +1,320 @@
+"""The public reader site. Readers see published claims only; editors who
+are logged in may preview drafts."""
+
+import mimetypes
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from . import charts, exports, jsonld, search
+from .filters import ClaimFilter
+from .models import Citation, Claim, Rebuttal, Source, Speaker, Topic
+from .tables import PAGE_SIZES, BoundedPaginator, ClaimTable
+
+SEARCH_PAGE_SIZE = 20
+SEARCH_LIMIT = 1000
+SUGGESTIONS = 10
+
+
+def get_claim(request, slug):
+    """One claim a visitor may read, with everything its page shows, or 404."""
+    return get_object_or_404(Claim.objects.visible_to(request.user).for_detail(), slug=slug)
+
+
+def page_of(items, request, per_page):
+    """A page of a list, whatever `page` the query string asks for."""
+    paginator = Paginator(items, per_page)
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+# --- Home ------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request):
+    published = Claim.objects.published()
+    latest = (
+        Rebuttal.objects.public()
+        .select_related(
+            "claim__speaker",
+            "claim__speaking_for",
+            "counterclaim__speaker",
+            "counterclaim__speaking_for",
+        )
+        .order_by("-created_at", "-pk")[:6]
+    )
+    counts = {
+        "claims": published.count(),
+        "pairings": Rebuttal.objects.public().count(),
+        "speakers": Speaker.objects.filter(claims__status=Claim.Status.PUBLISHED)
+        .distinct()
+        .count(),
+        "sources": Source.objects.public()
+        .filter(citations__claim__in=published)
+        .distinct()
+        .count(),
+    }
+    return render(request, "claims/home.html", {"latest": latest, "counts": counts})
+
+
+# --- The list ----------------------------------------------------------------------------
+
+
+class ClaimListView(ExportMixin, SingleTableMixin, FilterView):
+    """Published claims, filtered, sorted and paged; the same selection
+    downloads whole as CSV, JSON or XLSX."""
+
+    table_class = ClaimTable
+    filterset_class = ClaimFilter
+    template_name = "claims/claim_list.html"
+    export_formats = exports.FORMATS
+    table_pagination = {"paginator_class": BoundedPaginator}
+
+    def get_queryset(self):
+        return Claim.objects.published().for_list()
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        per_page = self.request.GET.get("per_page", "")
+        if per_page.isdigit() and int(per_page) in PAGE_SIZES:
+            pagination["per_page"] = int(per_page)
+        return pagination
+
+    def create_export(self, export_format):
+        table = self.get_table(**self.get_table_kwargs())
+        # The rows in the order the table shows them, all of them.
+        queryset = table.data.data
+        base_url = self.request.build_absolute_uri("/")[:-1]
+        return exports.export(export_format, queryset, base_url)
+
+    def render_to_response(self, context, **kwargs):
+        if self.request.GET.get(self.export_trigger_param) in exports.FORMATS:
+            if self.filterset.is_bound and not self.filterset.is_valid():
+                return super(ExportMixin, self).render_to_response(context, **kwargs)
+            return self.create_export(self.request.GET[self.export_trigger_param])
+        return super(ExportMixin, self).render_to_response(context, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        table = context["table"]
+        asked = self.request.GET.get("page", "1")
+        if asked.lstrip("-").isdigit() and int(asked) != table.page.number:
+            context["page_notice"] = (
+                f"There is no page {asked}; this is page {table.page.number} "
+                f"of {table.paginator.num_pages}."
+            )
+        context["page_sizes"] = PAGE_SIZES
+        context["export_formats"] = exports.FORMATS
+        return context
+
+
+# --- One claim, and two side by side ------------------------------------------------------
+
+
+def _with_charts(claim):
+    for rebuttal in claim.public_rebuttals:
+        rebuttal.charts = charts.compare(claim, rebuttal.counterclaim)
+    return claim
+
+
+@require_GET
+def claim_detail(request, slug):
+    claim = _with_charts(get_claim(request, slug))
+    evidence = {
+        role: [c for c in claim.citations.all() if c.role == role]
+        for role in (Citation.Role.SUPPORTS, Citation.Role.CONTRADICTS, Citation.Role.CONTEXT)
+    }
+    return render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "claim": claim,
+            "appearances": claim.appearances(),
+            "evidence": [
+                (Citation.Role(role).label, items) for role, items in evidence.items() if items
+            ],
+            "jsonld": jsonld.script_content(jsonld.page_data(claim, request)),
+        },
+    )
+
+
+@require_GET
+def compare(request, left, right):
+    left_claim, right_claim = get_claim(request, left), get_claim(request, right)
+    return render(
+        request,
+        "claims/compare.html",
+        {
+            "left": left_claim,
+            "right": right_claim,
+            "charts": charts.compare(left_claim, right_claim),
+        },
+    )
+
+
+# --- Speakers and sources ------------------------------------------------------------------
+
+
+@require_GET
+def speaker_list(request):
+    kind = request.GET.get("kind", "")
+    speakers = Speaker.objects.annotate(
+        published_count=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
+    ).filter(published_count__gt=0)
+    if kind in Speaker.Kind.values:
+        speakers = speakers.filter(kind=kind)
+    name = request.GET.get("q", "")[:100].strip()
+    if name:
+        speakers = speakers.filter(Q(name__icontains=name) | Q(short_name__iexact=name))
+    return render(
+        request,
+        "claims/speaker_list.html",
+        {
+            "page": page_of(speakers.order_by("name", "pk"), request, 50),
+            "kinds": Speaker.Kind.choices,
+            "kind": kind,
+            "q": name,
+        },
+    )
+
+
+@require_GET
+def speaker_detail(request, slug):
+    speaker = get_object_or_404(Speaker, slug=slug)
+    if speaker.is_person:
+        statements = Claim.objects.published().by_speaker(speaker)
+    else:
+        statements = Claim.objects.published().by_organisation(speaker)
+    page = page_of(statements.for_list(), request, 25)
+    public = Rebuttal.objects.public().select_related("claim__speaker", "counterclaim__speaker")
+    mine = statements.values("pk")
+    by_assessment = {
+        row["assessment"]: row["n"]
+        for row in statements.order_by().values("assessment").annotate(n=Count("pk"))
+    }
+    return render(
+        request,
+        "claims/speaker_detail.html",
+        {
+            "speaker": speaker,
+            "page": page,
+            "members": speaker.members.order_by("name"),
+            "organisations": speaker.organisations.order_by("name"),
+            "rebutted": public.filter(counterclaim__in=mine).order_by("-created_at", "-pk")[:50],
+            "rebutted_by": public.filter(claim__in=mine).order_by("-created_at", "-pk")[:50],
+            "by_assessment": [
+                (label, by_assessment.get(value, 0)) for value, label in Claim.Assessment.choices
+            ],
+        },
+    )
+
+
+@require_GET
+def source_detail(request, slug):
+    source = get_object_or_404(Source.objects.public().select_related("publisher"), slug=slug)
+    citations = (
+        Citation.objects.filter(source=source, claim__in=Claim.objects.published())
+        .select_related("claim__speaker")
+        .order_by("role", "claim__said_sort", "claim__pk", "locator")
+    )
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "citations": citations,
+            "relays": source.relays.public(),
+            "relayed_by": source.relayed_by.public(),
+        },
+    )
+
+
+@require_GET
+def evidence_file(request, name):
+    """An uploaded evidence file, as a download never shown as a page.
+    Files of restricted sources are for editors only."""
+    source = Source.objects.filter(file=name).first()
+    if source is None or not source.file:
+        raise Http404("No such file.")
+    if source.restricted and not (
+        request.user.is_staff and request.user.has_perm("claims.view_source")
+    ):
+        raise Http404("No such file.")
+    content_type, _ = mimetypes.guess_type(source.file.name)
+    if content_type is None or content_type.startswith("text/html") or "xml" in content_type:
+        content_type = "application/octet-stream"
+    response = FileResponse(source.file.open("rb"), as_attachment=True, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Search and suggestions ------------------------------------------------------------------
+
+
+@require_GET
+def search_view(request):
+    query = request.GET.get("q", "")[: search.MAX_QUERY_LENGTH]
+    ids = search.ranked_ids(query, SEARCH_LIMIT) if query else []
+    page = page_of(ids, request, SEARCH_PAGE_SIZE)
+    found = Claim.objects.for_list().in_bulk(list(page.object_list))
+    results = []
+    for pk in page.object_list:
+        if pk in found:
+            claim = found[pk]
+            original = claim.original_text
+            results.append(
+                {
+                    "claim": claim,
+                    "snippet": search.highlight(claim.text, query),
+                    "original": search.highlight(original, query)
+                    if search.matches(original, query)
+                    else "",
+                }
+            )
+    return render(
+        request,
+        "claims/search.html",
+        {
+            "q": query,
+            "page": page,
+            "results": results,
+            "capped": len(ids) >= SEARCH_LIMIT,
+            "limit": SEARCH_LIMIT,
+            "wordless": bool(query.strip()) and not search.query_words(query),
+        },
+    )
+
+
+@require_GET
+def suggest(request, kind):
+    """Names for a typeahead: speakers, organisations or topics starting with q."""
+    term = request.GET.get("q", "")[:100].strip()
+    querysets = {
+        "speakers": Speaker.objects.all(),
+        "organisations": Speaker.objects.organisations(),
+        "topics": Topic.objects.all(),
+    }
+    if kind not in querysets:
+        raise Http404("Nothing to suggest here.")
+    results = []
+    if term:
+        results = [
+            {"name": row["name"], "slug": row["slug"]}
+            for row in querysets[kind]
+            .filter(name__istartswith=term)
+            .order_by("name")
+            .values("name", "slug")[:SUGGESTIONS]
+        ]
+    return JsonResponse({"results": results})
