@@ -27,6 +27,12 @@ def get_claim(request, slug):
     return get_object_or_404(Claim.objects.visible_to(request.user).for_detail(), slug=slug)
 
 
+def text_param(request, name, max_length):
+    """A text value from the query string, cut to size, without NUL bytes
+    (which no database column accepts)."""
+    return request.GET.get(name, "").replace("\x00", "")[:max_length].strip()
+
+
 def page_of(items, request, per_page):
     """A page of a list, whatever `page` the query string asks for."""
     paginator = Paginator(items, per_page)
@@ -174,7 +180,7 @@ def speaker_list(request):
     ).filter(published_count__gt=0)
     if kind in Speaker.Kind.values:
         speakers = speakers.filter(kind=kind)
-    name = request.GET.get("q", "")[:100].strip()
+    name = text_param(request, "q", 100)
     if name:
         speakers = speakers.filter(Q(name__icontains=name) | Q(short_name__iexact=name))
     return render(
@@ -265,7 +271,7 @@ def evidence_file(request, name):
 
 @require_GET
 def search_view(request):
-    query = request.GET.get("q", "")[: search.MAX_QUERY_LENGTH]
+    query = text_param(request, "q", search.MAX_QUERY_LENGTH)
     ids = search.ranked_ids(query, SEARCH_LIMIT) if query else []
     page = page_of(ids, request, SEARCH_PAGE_SIZE)
     found = Claim.objects.for_list().in_bulk(list(page.object_list))
@@ -300,7 +306,7 @@ def search_view(request):
 @require_GET
 def suggest(request, kind):
     """Names for a typeahead: speakers, organisations or topics starting with q."""
-    term = request.GET.get("q", "")[:100].strip()
+    term = text_param(request, "q", 100)
     querysets = {
         "speakers": Speaker.objects.all(),
         "organisations": Speaker.objects.organisations(),

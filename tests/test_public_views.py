@@ -429,6 +429,8 @@ def test_hostile_query_strings_never_fail(client, story, params):
     ):
         response = client.get(url, params)
         assert response.status_code < 500, (url, params)
+        response = client.get(reverse("claims:suggest", args=["speakers"]), params)
+        assert response.status_code < 500, params
         assert response.status_code in (200, 400, 404), (url, params)
 
 
