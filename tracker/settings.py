@@ -71,6 +71,9 @@ def env_database(name, default):
         )
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
+    if engine == "django.db.backends.postgresql":
+        # Search tokenises Arabic and Cyrillic text: the test database must be UTF-8.
+        config["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
     if engine == "django.db.backends.sqlite3":
         # Several editors at once: WAL lets readers go on while one writes,
         # IMMEDIATE takes the write lock at BEGIN (no upgrade deadlocks), and
