@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
@@ -55,6 +56,21 @@ def count_of(rows, field, outer="pk"):
         .values("n")
     )
     return Coalesce(Subquery(rows), 0)
+
+
+def organisation_unit(organisation):
+    """A subquery: the organisation and everyone who belongs to it, directly or
+    through bodies within it. One recursive query; a cycle of memberships ends."""
+    through = Speaker.organisations.through._meta
+    member = through.get_field("from_speaker").column
+    body = through.get_field("to_speaker").column
+    return RawSQL(
+        "WITH RECURSIVE unit(id) AS ("
+        "SELECT CAST(%s AS BIGINT) "
+        f"UNION SELECT m.{member} FROM {through.db_table} m JOIN unit ON m.{body} = unit.id"
+        ") SELECT id FROM unit",
+        [organisation.pk],
+    )
 
 
 class SlugQuerySet(models.QuerySet):
@@ -384,11 +400,10 @@ class ClaimQuerySet(SlugQuerySet):
         return self.filter(speaker=speaker)
 
     def by_organisation(self, organisation):
-        """Statements of an organisation, made for it, or by its members."""
-        members = Speaker.objects.filter(organisations=organisation).values("pk")
-        return self.filter(
-            Q(speaker=organisation) | Q(speaking_for=organisation) | Q(speaker__in=members)
-        )
+        """Statements of an organisation, made for it, or by its members, down
+        through the bodies it contains (the Kremlin's spokesman speaks for Russia)."""
+        unit = organisation_unit(organisation)
+        return self.filter(Q(speaker__in=unit) | Q(speaking_for__in=unit))
 
     def said_within(self, start=None, end=None):
         """Claims whose whole known date interval lies between `start` and `end`

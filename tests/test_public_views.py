@@ -634,3 +634,32 @@ def test_suggestions(client):
     assert "Sergei Shoigu" not in [r["name"] for r in data["results"]]
     assert client.get(reverse("claims:suggest", args=["users"]), {"q": "a"}).status_code == 404
     assert Speaker.objects.count() == 3
+
+
+def test_an_organisation_includes_the_bodies_within_it(client, story):
+    russia = make_speaker(name="Russia", slug="russia", kind="government")
+    story["kremlin"].organisations.add(russia)
+    html = page(client, reverse("claims:speaker_detail", args=["russia"]))
+    assert "credible evidence" in html  # Peskov, of the Kremlin, of Russia
+    assert listed(client, organisation="russia") == ["peskov-denial"]
+    russia.organisations.add(story["peskov"].organisations.get())  # a cycle ends
+    assert listed(client, organisation="russia") == ["peskov-denial"]
+
+
+def test_internal_notes_never_public(client, story):
+    story["claim"].internal_notes = "INTERNALNOTE about a witness"
+    story["claim"].save()
+    story["report"].internal_notes = "INTERNALNOTE on the source"
+    story["report"].save()
+    for url in [
+        reverse("claims:home"),
+        claim_url(story["claim"]),
+        reverse("claims:source_detail", args=["report"]),
+        reverse("claims:speaker_detail", args=["snhr"]),
+        reverse("claims:feed"),
+        reverse("claims:claim_list") + "?_export=csv",
+        reverse("claims:claim_list") + "?_export=json",
+    ]:
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"INTERNALNOTE" not in body, url
