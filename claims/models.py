@@ -666,6 +666,7 @@ class Claim(models.Model):
         expression=Coalesce("said_on", "said_until", models.Value(UNDATED)),
         output_field=models.DateField(),
         db_persist=True,
+        serialize=False,
     )
 
     history = HistoricalRecords(

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='claim',
             name='said_sort',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.comparison.Coalesce('said_on', 'said_until', models.Value(datetime.date(1, 1, 1))), output_field=models.DateField()),
+            field=models.GeneratedField(db_persist=True, serialize=False, expression=django.db.models.functions.comparison.Coalesce('said_on', 'said_until', models.Value(datetime.date(1, 1, 1))), output_field=models.DateField()),
         ),
         migrations.AddField(
             model_name='claim',
