@@ -729,11 +729,22 @@ class Claim(models.Model):
     def __str__(self):
         return Truncator(self.text).chars(80)
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded_slug = self.slug
+
     def get_absolute_url(self):
         return reverse("claims:claim_detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        claim = super().from_db(db, field_names, values)
+        # Remembered so that a change of the published permalink can be refused.
+        claim._loaded_slug = claim.__dict__.get("slug")
+        return claim
 
     # Dates ------------------------------------------------------------------
 
@@ -867,10 +878,9 @@ class Claim(models.Model):
         if self.speaking_for_id and self.speaking_for_id == self.speaker_id:
             errors["speaking_for"] = "Leave empty when the speaker is the organisation itself."
 
-        if self.pk and self.first_published_at:
-            old_slug = type(self).objects.filter(pk=self.pk).values_list("slug", flat=True).first()
-            if old_slug and old_slug != self.slug:
-                errors["slug"] = "This claim has been published; its permalink cannot change."
+        loaded_slug = getattr(self, "_loaded_slug", None)
+        if self.first_published_at and loaded_slug and loaded_slug != self.slug:
+            errors["slug"] = "This claim has been published; its permalink cannot change."
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,52 @@
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from claims.importer import Importer, ImportFailed
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a fixture (json, jsonl, yaml or xml; .gz too). Every object is checked "
+        "before anything is written; all problems are reported at once and nothing is "
+        "written when there is one. Existing rows are matched by natural key and updated; "
+        "each claim in the file gets exactly the citations, figures and pairings it gives. "
+        "Acts with the permissions of --user and records history in their name."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--user", required=True, help="The editor the import acts as.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and report, write nothing."
+        )
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, file, user, dry_run=False, quiet=False, **options):
+        try:
+            account = get_user_model().objects.get(username=user, is_active=True)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No active user called “{user}”.") from None
+        quiet = quiet or not sys.stderr.isatty()
+        progress = None if quiet else tqdm(unit="objects", file=sys.stderr)
+        importer = Importer(file, account, progress)
+        try:
+            report = importer.validate()
+            if not dry_run:
+                importer.write()
+        except ImportFailed as failure:
+            lines = "\n".join(f"  {problem}" for problem in failure.problems)
+            raise CommandError(
+                f"{file}: {len(failure.problems)} problem(s); nothing was imported.\n{lines}"
+            ) from None
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        finally:
+            if progress:
+                progress.close()
+        heading = "Would import (dry run, nothing written):" if dry_run else "Imported:"
+        self.stdout.write(heading)
+        for line in report.lines():
+            self.stdout.write(f"  {line}")
