@@ -2,6 +2,7 @@
 one page; lists stay fast however many rows they hold."""
 
 import datetime
+import tempfile
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_update_with_history
 
+from . import exchange
 from .models import (
     UNDATED,
     Citation,
@@ -235,7 +238,7 @@ class ClaimAdmin(EditorAdmin):
     list_per_page = 50
     autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
     inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "export_fixture"]
     save_on_top = True
     fieldsets = [
         (
@@ -344,6 +347,20 @@ class ClaimAdmin(EditorAdmin):
             default_change_reason=f"{verb} from the claims list",
         )
         self.message_user(request, f"{verb}: {len(claims)} claim(s).", messages.SUCCESS)
+
+    @admin.action(description="Export selected claims as fixture", permissions=["view"])
+    def export_fixture(self, request, queryset):
+        """The same file as `export_claims --slug ...` for the selected claims."""
+        selection = exchange.Selection(slugs=list(queryset.values_list("slug", flat=True)))
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response)
+        exchange.write(exchange.Plan(selection), "json", output)
+        output.seek(0)
+        return FileResponse(
+            output,
+            as_attachment=True,
+            filename="counterclaim-claims.json",
+            content_type="application/json",
+        )
 
     @admin.action(description="Publish selected claims", permissions=["publish"])
     def publish(self, request, queryset):

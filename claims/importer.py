@@ -25,6 +25,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from .exchange import MODELS, exported_fields
@@ -696,9 +697,13 @@ class Importer:
         history = {"default_user": self.user, "default_change_reason": reason}
         for model, objs in self.to_delete.items():
             if objs:
-                records = model.history.bulk_history_create(objs, **history)
-                model.history.filter(pk__in=[r.pk for r in records]).update(history_type="-")
-                model.objects.filter(pk__in=[o.pk for o in objs]).delete()
+                # Deleted through the collector with these very instances, so
+                # the history of each deletion names the user and the file.
+                for obj in objs:
+                    obj._history_user, obj._change_reason = self.user, reason
+                collector = Collector(using=model.objects.db)
+                collector.collect(objs)
+                collector.delete()
         for model in MODELS:
             created = [i for i in self.to_create if i.model is model]
             updated = [i for i in self.to_update if i.model is model]

@@ -28,11 +28,11 @@ class Command(BaseCommand):
             self.stdout.write("Claims exist already; the seed data was not loaded.")
             return
 
-        loaded = []
+        loaded = {}  # a row saved twice (forward references) is recorded once
 
         def collect(sender, instance, raw=False, **kwargs):
             if raw and hasattr(sender, "history"):
-                loaded.append((sender, instance))
+                loaded[(sender, instance.pk)] = instance
 
         with transaction.atomic():
             # loaddata saves rows raw, which history does not record, and sets
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                     call_command("loaddata", str(SEED), verbosity=options["verbosity"])
             finally:
                 post_save.disconnect(dispatch_uid="load_seed_collect")
-            for sender, instance in loaded:
+            for (sender, _), instance in loaded.items():
                 instance._change_reason = REASON
                 post_save.send(sender=sender, instance=instance, created=not force, raw=False)
         self.stdout.write(self.style.SUCCESS(f"Loaded {Claim.objects.count()} claims."))

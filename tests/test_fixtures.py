@@ -1,0 +1,521 @@
+"""Fixtures in and out: exports, validated imports, round trips, bad files."""
+
+import datetime
+import gzip
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from claims.exchange import MODELS
+from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker
+
+from .conftest import make_citation, make_claim, make_figure, make_rebuttal, make_source
+
+pytestmark = pytest.mark.django_db
+
+SEED = "fixtures/seed.json"
+P679 = "snhr-russian-strikes-killed-679-civilians-january-2016"
+PESKOV = "dmitry-peskov-no-credible-evidence-2016-02-10"
+
+
+@pytest.fixture
+def seed(db):
+    call_command("loaddata", SEED, verbosity=0)
+
+
+@pytest.fixture
+def importer(django_user_model):
+    """An editor who may do everything an import does, publishing included."""
+    user = django_user_model.objects.create_user("importer", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    return user
+
+
+def export(tmp_path, name="out.json", *args):
+    path = tmp_path / name
+    call_command("export_claims", "-o", str(path), "--quiet", *args)
+    return path
+
+
+def import_file(path, user="importer", *args):
+    out = io.StringIO()
+    call_command("import_claims", str(path), "--user", user, "--quiet", *args, stdout=out)
+    return out.getvalue()
+
+
+def wipe():
+    for model in reversed(MODELS):
+        model.objects.all().delete()
+
+
+def snapshot():
+    """Every row of claim data, by natural key, ids left out."""
+    from django.core import serializers
+
+    rows = {}
+    for model in MODELS:
+        for row in serializers.serialize(
+            "python",
+            model.objects.all(),
+            use_natural_foreign_keys=True,
+            use_natural_primary_keys=True,
+        ):
+            fields = {k: sorted(v) if isinstance(v, list) else v for k, v in row["fields"].items()}
+            rows[(row["model"], json.dumps(fields, sort_keys=True, default=str))] = True
+    return set(rows)
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+# --- Round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["out.json", "out.jsonl", "out.yaml", "out.xml", "out.jsonl.gz"])
+def test_round_trip_through_import_is_byte_identical(seed, importer, tmp_path, name):
+    first = export(tmp_path, name)
+    wipe()
+    import_file(first)
+    second = export(tmp_path, "again-" + name)
+    assert first.read_bytes() == second.read_bytes()
+    assert Claim.objects.get(slug=P679).history.first().history_change_reason == (
+        f"imported from {name}"
+    )
+
+
+@pytest.mark.parametrize("name", ["out.json", "out.jsonl", "out.yaml", "out.xml"])
+def test_round_trip_through_loaddata_is_byte_identical(seed, tmp_path, name):
+    first = export(tmp_path, name)
+    wipe()
+    call_command("loaddata", str(first), verbosity=0)
+    assert first.read_bytes() == export(tmp_path, "again-" + name).read_bytes()
+
+
+def test_export_is_deterministic_and_gzip_reproducible(seed, tmp_path):
+    a = export(tmp_path, "a.json.gz")
+    b = export(tmp_path, "b.json.gz")
+    assert a.read_bytes() == b.read_bytes()
+    header = a.read_bytes()[:10]
+    assert header[4:8] == b"\x00\x00\x00\x00"  # mtime 0
+    assert header[3] & 0x08 == 0  # no stored file name
+    assert json.loads(gzip.decompress(a.read_bytes()))
+
+
+def test_export_has_natural_keys_only(seed, tmp_path):
+    objects = json.loads(export(tmp_path).read_text())
+    assert all("pk" not in obj for obj in objects)
+    assert not any(
+        "said_sort" in obj["fields"] or "search_document" in obj["fields"] for obj in objects
+    )
+    assert [obj["model"] for obj in objects] == sorted(
+        (obj["model"] for obj in objects),
+        key=lambda label: [f"claims.{m._meta.model_name}" for m in MODELS].index(label),
+    )
+
+
+def test_export_to_stdout(seed, capsysbinary):
+    call_command("export_claims", "--format", "jsonl", "--quiet", "--slug", PESKOV)
+    lines = capsysbinary.readouterr().out.decode().splitlines()
+    assert any(PESKOV in line for line in lines)
+
+
+# --- Selections ----------------------------------------------------------------------------------
+
+
+def exported(tmp_path, *args):
+    objects = json.loads(export(tmp_path, "sel.json", *args).read_text())
+    by_model = {}
+    for obj in objects:
+        by_model.setdefault(obj["model"].split(".")[1], []).append(obj["fields"])
+    return by_model
+
+
+def test_selection_by_slug_brings_what_it_needs(seed, tmp_path, importer):
+    data = exported(tmp_path, "--slug", P679)
+    slugs = {c["slug"] for c in data["claim"]}
+    # The claim, the claims answering it, and the claims answering those.
+    assert P679 in slugs and PESKOV in slugs
+    assert "snhr-6686-civilians-killed-by-russian-forces-since-2015" in slugs
+    speakers = {s["slug"] for s in data["speaker"]}
+    assert {"snhr", "dmitry-peskov", "kremlin", "russia", "russian-forces"} <= speakers
+    assert "airwars" in speakers  # answers Russia's denial, which answers the claim
+    # Loadable on its own into an empty database.
+    path = tmp_path / "sel.json"
+    wipe()
+    call_command("loaddata", str(path), verbosity=0)
+    assert Claim.objects.filter(slug__in=slugs).count() == len(slugs)
+    wipe()
+    import_file(path)
+    assert Claim.objects.count() == len(slugs)
+
+
+def test_selection_by_speaker_topic_and_dates(seed, tmp_path):
+    by_speaker = exported(tmp_path, "--speaker", "fadel-abdul-ghany")
+    assert "fadel-abdul-ghany-cannot-trust-russian-sponsored-settlement" in {
+        c["slug"] for c in by_speaker["claim"]
+    }
+    assert len(by_speaker["claim"]) == 1
+    by_topic = {c["slug"] for c in exported(tmp_path, "--topic", "displacement")["claim"]}
+    assert by_topic == {"snhr-3-3-million-people-displaced"}
+    in_2019 = exported(tmp_path, "--since", "2019", "--until", "2019")["claim"]
+    assert {c["said_on"][:4] for c in in_2019} == {"2019"}
+    expected = Claim.objects.said_within(datetime.date(2019, 1, 1), datetime.date(2019, 12, 31))
+    assert len(in_2019) == expected.count()
+
+
+def test_published_only_leaves_out_drafts_restricted_sources_and_notes(seed, tmp_path):
+    claim = Claim.objects.get(slug=P679)
+    claim.internal_notes = "INTERNAL"
+    claim.save()
+    secret = make_source(slug="secret-witness", restricted=True, internal_notes="WITNESS")
+    make_citation(claim, secret, role="supports")
+    draft = make_claim(slug="draft-answer")
+    make_rebuttal(claim, draft)
+    text = export(tmp_path, "pub.json", "--published-only").read_text()
+    assert "INTERNAL" not in text and "WITNESS" not in text
+    assert "secret-witness" not in text and "draft-answer" not in text
+    full = export(tmp_path, "all.json").read_text()
+    assert "secret-witness" in full and "draft-answer" in full and "INTERNAL" in full
+
+
+def test_bad_export_arguments(seed, tmp_path):
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("export_claims", "--since", "last week", "--quiet", "-o", str(tmp_path / "x"))
+    with pytest.raises(CommandError, match="after --until"):
+        call_command(
+            "export_claims",
+            "--since",
+            "2019",
+            "--until",
+            "2016",
+            "--quiet",
+            "-o",
+            str(tmp_path / "x"),
+        )
+
+
+def test_admin_action_downloads_the_same_fixture(seed, tmp_path, client, importer):
+    client.force_login(importer)
+    importer.is_superuser = True
+    importer.save()
+    claim = Claim.objects.get(slug=P679)
+    response = client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "export_fixture", "_selected_action": [claim.pk]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body == export(tmp_path, "admin.json", "--slug", P679).read_bytes()
+
+
+# --- Imports that change things ------------------------------------------------------------
+
+
+def test_reimport_changes_nothing(seed, tmp_path, importer):
+    path = export(tmp_path)
+    wipe()
+    import_file(path)
+    history = {model: model.history.count() for model in MODELS}
+    before = snapshot()
+    report = import_file(path)
+    assert "0 created, 0 updated" in report
+    assert snapshot() == before
+    assert {model: model.history.count() for model in MODELS} == history
+
+
+def test_newer_export_updates_and_makes_parts_match(seed, tmp_path, importer):
+    path = export(tmp_path)
+    objects = json.loads(path.read_text())
+    for obj in objects:
+        fields = obj["fields"]
+        if obj["model"] == "claims.claim" and fields["slug"] == P679:
+            fields["text"] = "A corrected text."
+            fields["topics"] = [["war-crimes"]]
+    # Drop one citation and one figure of the 6,686 claim, one pairing of the 679 claim.
+    six = "snhr-6686-civilians-killed-by-russian-forces-since-2015"
+    objects = [
+        o
+        for o in objects
+        if not (
+            o["model"] == "claims.figure"
+            and o["fields"]["claim"] == [six]
+            and o["fields"]["position"] == 3
+        )
+        and not (
+            o["model"] == "claims.citation"
+            and o["fields"]["claim"] == [six]
+            and o["fields"]["locator"] == ""
+        )
+        and not (o["model"] == "claims.rebuttal" and o["fields"]["counterclaim"] == [PESKOV])
+    ]
+    path.write_text(json.dumps(objects))
+    report = import_file(path)
+    assert "claims.claim: 0 created, 1 updated" in report
+    claim = Claim.objects.get(slug=P679)
+    assert claim.text == "A corrected text."
+    assert [t.slug for t in claim.topics.all()] == ["war-crimes"]
+    assert not Figure.objects.filter(claim__slug=six, position=3).exists()
+    assert not Citation.objects.filter(claim__slug=six, locator="").exists()
+    assert not Rebuttal.objects.filter(claim=claim, counterclaim__slug=PESKOV).exists()
+    record = claim.history.first()
+    assert record.history_type == "~" and record.history_user.username == "importer"
+    deleted = Figure.history.filter(claim_id=Claim.objects.get(slug=six).pk, history_type="-")
+    assert deleted.count() == 1
+    # The search index follows.
+    from claims import search
+
+    assert claim.pk in search.ranked_ids("corrected", 10)
+
+
+def test_import_respects_the_users_permissions(seed, tmp_path, editor):
+    path = export(tmp_path)
+    wipe()
+    with pytest.raises(CommandError) as error:
+        import_file(path, user="editor")
+    assert "may not publish or unpublish claims" in str(error.value)
+    assert counts() == {model.__name__: 0 for model in MODELS}
+
+
+def test_unknown_user(seed, tmp_path):
+    with pytest.raises(CommandError, match="No active user"):
+        import_file(export(tmp_path), user="nobody")
+
+
+def test_dry_run_writes_nothing(seed, tmp_path, importer):
+    path = export(tmp_path)
+    wipe()
+    report = import_file(path, "importer", "--dry-run")
+    assert "claims.claim: 24 created" in report
+    assert Claim.objects.count() == 0
+
+
+# --- Bad files: every problem named, nothing written ---------------------------------------------
+
+
+def seed_objects():
+    with open(SEED, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def edited(change):
+    objects = seed_objects()
+    change(objects)
+    return json.dumps(objects, ensure_ascii=False)
+
+
+def first(objects, model, **match):
+    for obj in objects:
+        if obj["model"] == model and all(obj["fields"].get(k) == v for k, v in match.items()):
+            return obj["fields"]
+    raise LookupError(model)
+
+
+BAD_FILES = {
+    "truncated JSON": (lambda: json.dumps(seed_objects())[:5000], ["not valid JSON"]),
+    "empty file": (lambda: "", ["the file is empty"]),
+    "wrong model label": (
+        lambda: edited(lambda o: o[0].update(model="claims.topix")),
+        ["object 1", "model", "unknown model 'claims.topix'"],
+    ),
+    "unknown speaker key": (
+        lambda: edited(lambda o: first(o, "claims.claim", slug=PESKOV).update(speaker=["nobody"])),
+        [PESKOV, "speaker", "no claims.speaker with the natural key ['nobody']"],
+    ),
+    "dangling rebuttal": (
+        lambda: edited(
+            lambda o: first(o, "claims.rebuttal", counterclaim=[PESKOV]).update(
+                counterclaim=["no-such-claim"]
+            )
+        ),
+        [
+            "claims.rebuttal",
+            "counterclaim",
+            "no claims.claim with the natural key ['no-such-claim']",
+        ],
+    ),
+    "bad date": (
+        lambda: edited(
+            lambda o: first(o, "claims.claim", slug=PESKOV).update(said_on="2016-02-30")
+        ),
+        [PESKOV, "said_on", "invalid date"],
+    ),
+    "bad precision": (
+        lambda: edited(
+            lambda o: first(o, "claims.claim", slug=PESKOV).update(said_on_precision="week")
+        ),
+        [PESKOV, "said_on_precision", "not a valid choice"],
+    ),
+    "min above max": (
+        lambda: edited(
+            lambda o: first(
+                o,
+                "claims.figure",
+                position=2,
+                claim=["airwars-1006-to-1410-non-combatant-deaths-january-2016"],
+            ).update(value_max="5")
+        ),
+        ["claims.figure", "value_max", "high end of a range cannot be below"],
+    ),
+    "self-pair": (
+        lambda: edited(
+            lambda o: first(o, "claims.rebuttal", counterclaim=[PESKOV]).update(claim=[PESKOV])
+        ),
+        ["claims.rebuttal", "A claim cannot rebut itself."],
+    ),
+    "duplicate slug": (
+        lambda: edited(lambda o: o.append(o[-30])),
+        ["appears twice"],
+    ),
+    "wrong type": (
+        lambda: edited(lambda o: first(o, "claims.figure", position=1).update(value_min="many")),
+        ["claims.figure", "value_min", "must be a decimal number"],
+    ),
+    "missing required field": (
+        lambda: edited(lambda o: first(o, "claims.claim", slug=PESKOV).pop("text")),
+        [PESKOV, "text", "required field missing"],
+    ),
+    "unknown field": (
+        lambda: edited(lambda o: first(o, "claims.topic").update(colour="red")),
+        ["claims.topic", "colour", "no such field"],
+    ),
+    "not stated with a date": (
+        lambda: edited(
+            lambda o: first(o, "claims.claim", slug=PESKOV).update(said_qualifier="not_stated")
+        ),
+        [PESKOV, "said_qualifier"],
+    ),
+    "not a list": (lambda: json.dumps({"model": "claims.topic"}), ["a fixture is a list"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_is_rejected_naming_the_object_and_field(seed, importer, tmp_path, case):
+    build, expected = BAD_FILES[case]
+    path = tmp_path / "bad.json"
+    path.write_text(build(), encoding="utf-8")
+    before_counts, before_rows = counts(), snapshot()
+    history = {model: model.history.count() for model in MODELS}
+    with pytest.raises(CommandError) as error:
+        import_file(path)
+    message = str(error.value)
+    assert "bad.json" in message and "nothing was imported" in message
+    for fragment in expected:
+        assert fragment in message, message
+    assert counts() == before_counts
+    assert snapshot() == before_rows
+    assert {model: model.history.count() for model in MODELS} == history
+
+
+def test_every_problem_is_reported_at_once(seed, importer, tmp_path):
+    def break_three(objects):
+        first(objects, "claims.claim", slug=PESKOV).update(said_on="yesterday")
+        first(objects, "claims.figure", position=1).update(value_min="many")
+        objects[0]["model"] = "claims.nothing"
+
+    path = tmp_path / "bad.json"
+    path.write_text(edited(break_three))
+    with pytest.raises(CommandError) as error:
+        import_file(path)
+    assert "3 problem(s)" in str(error.value)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".yaml", ".xml", ".json.gz"])
+def test_bad_files_in_other_formats(seed, importer, tmp_path, suffix):
+    path = tmp_path / f"bad{suffix}"
+    payload = {
+        ".jsonl": b'{"model": "claims.topic", "fields": {\n',
+        ".yaml": b"- model: [unclosed",
+        ".xml": b"<django-objects><object",
+        ".json.gz": b"\x1f\x8b not gzip",
+    }[suffix]
+    path.write_bytes(payload)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        import_file(path)
+
+
+def test_import_of_a_pair_already_standing_the_other_way(seed, importer, tmp_path):
+    claim, other = make_claim(slug="a-claim"), make_claim(slug="b-claim")
+    make_rebuttal(claim, other)
+    path = tmp_path / "pair.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "claims.rebuttal",
+                    "fields": {
+                        "claim": ["b-claim"],
+                        "counterclaim": ["a-claim"],
+                        "relation": "denies",
+                    },
+                }
+            ]
+        )
+    )
+    with pytest.raises(CommandError, match="already paired the other way round"):
+        import_file(path)
+    assert Rebuttal.objects.filter(claim=other).count() == 0
+
+
+def test_speakers_and_sources_cannot_link_to_themselves(db, importer, tmp_path):
+    path = tmp_path / "self.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "claims.speaker",
+                    "fields": {
+                        "slug": "x",
+                        "name": "X",
+                        "kind": "government",
+                        "organisations": [["x"]],
+                    },
+                },
+                {"model": "claims.source", "fields": {"slug": "s", "relays": [["s"]]}},
+            ]
+        )
+    )
+    with pytest.raises(CommandError) as error:
+        import_file(path)
+    assert str(error.value).count("cannot be linked to itself") == 2
+    assert not Speaker.objects.exists() and not Source.objects.exists()
+
+
+def test_minimal_fixture_fills_defaults(db, importer, tmp_path):
+    path = tmp_path / "min.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"model": "claims.speaker", "fields": {"slug": "x", "name": "X", "kind": "ngo"}},
+                {
+                    "model": "claims.claim",
+                    "fields": {
+                        "slug": "c",
+                        "text": "Words.",
+                        "speaker": ["x"],
+                        "said_on": "2016-02-17",
+                        "said_on_precision": "month",
+                    },
+                },
+                {
+                    "model": "claims.measure",
+                    "fields": {"slug": "m", "name": "things", "unit": "people"},
+                },
+                {
+                    "model": "claims.figure",
+                    "fields": {"claim": ["c"], "position": 1, "measure": ["m"], "value_min": "3"},
+                },
+            ]
+        )
+    )
+    import_file(path)
+    claim = Claim.objects.get(slug="c")
+    assert claim.said_display == "February 2016"  # truncated to its precision
+    assert claim.status == Claim.Status.DRAFT
+    assert claim.figures.get().value_display == "3"
+    assert make_figure  # the factories stay importable
