@@ -17,4 +17,6 @@ urlpatterns = [
     path("suggest/<slug:kind>/", views.suggest, name="suggest"),
     path("feeds/claims.atom", ClaimsFeed(), name="feed"),
     path("evidence/<path:name>", views.evidence_file, name="evidence"),
+    path("data/", views.data_page, name="data"),
+    path("data/<str:name>", views.data_file, name="data_file"),
 ]

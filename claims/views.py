@@ -12,7 +12,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from . import charts, exports, jsonld, search
+from . import charts, datasets, exports, jsonld, search
 from .filters import ClaimFilter
 from .models import Citation, Claim, Rebuttal, Source, Speaker, Topic
 from .tables import PAGE_SIZES, BoundedPaginator, ClaimTable
@@ -324,3 +324,30 @@ def suggest(request, kind):
             .values("name", "slug")[:SUGGESTIONS]
         ]
     return JsonResponse({"results": results})
+
+
+# --- The whole dataset ---------------------------------------------------------------------------
+
+
+def _base_url(request):
+    return request.build_absolute_uri("/")[:-1]
+
+
+@require_GET
+def data_page(request):
+    return render(request, "claims/data.html", {"manifest": datasets.current(_base_url(request))})
+
+
+@require_GET
+def data_file(request, name):
+    if name not in {file_name for file_name, _ in datasets.FILES}:
+        raise Http404("No such file.")
+    datasets.current(_base_url(request))
+    response = FileResponse(
+        open(datasets.root() / name, "rb"),  # noqa: SIM115 (closed by the response)
+        as_attachment=True,
+        filename=name,
+        content_type="application/gzip" if name.endswith(".gz") else None,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -519,3 +519,69 @@ def test_minimal_fixture_fills_defaults(db, importer, tmp_path):
     assert claim.status == Claim.Status.DRAFT
     assert claim.figures.get().value_display == "3"
     assert make_figure  # the factories stay importable
+
+
+# --- /data/ ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset_root(settings, tmp_path):
+    settings.DATASET_ROOT = tmp_path / "datasets"
+    return settings.DATASET_ROOT
+
+
+def test_data_page_lists_files_with_size_counts_and_hashes(client, seed, dataset_root):
+    import hashlib
+
+    html = client.get(reverse("claims:data")).content.decode()
+    for name in ("counterclaim-published.jsonl.gz", "counterclaim-published.csv"):
+        data = (dataset_root / name).read_bytes()
+        assert name in html
+        assert hashlib.sha256(data).hexdigest() in html
+    assert "claims.claim</td><td>24" in html
+    response = client.get(reverse("claims:data_file", args=["counterclaim-published.csv"]))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert client.get(reverse("claims:data_file", args=["manifest.json"])).status_code == 404
+    assert client.get("/data/..%2Fsettings.py").status_code == 404
+
+
+def test_data_files_are_rebuilt_only_when_data_change(client, seed, dataset_root):
+    client.get(reverse("claims:data"))
+    manifest = json.loads((dataset_root / "manifest.json").read_text())
+    mtime = (dataset_root / "counterclaim-published.csv").stat().st_mtime_ns
+    client.get(reverse("claims:data"))
+    client.get(reverse("claims:data_file", args=["counterclaim-published.csv"]))
+    assert json.loads((dataset_root / "manifest.json").read_text()) == manifest
+    assert (dataset_root / "counterclaim-published.csv").stat().st_mtime_ns == mtime
+
+    claim = Claim.objects.get(slug=P679)
+    claim.text = "Changed words for the dataset."
+    claim.save()
+    client.get(reverse("claims:data"))
+    assert (
+        json.loads((dataset_root / "manifest.json").read_text())["fingerprint"]
+        != (manifest["fingerprint"])
+    )
+    assert "Changed words" in (dataset_root / "counterclaim-published.csv").read_text()
+
+
+def test_data_files_hold_only_public_data(client, seed, dataset_root):
+    make_claim(slug="draft-in-dataset", text="DRAFTWORD")
+    make_citation(Claim.objects.get(slug=P679), make_source(slug="hidden", restricted=True))
+    client.get(reverse("claims:data"))
+    for path in dataset_root.iterdir():
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        assert b"DRAFTWORD" not in data and b"draft-in-dataset" not in data, path.name
+        assert b'"hidden"' not in data, path.name
+    # The fixture loads as it is.
+    wipe()
+    call_command("loaddata", str(dataset_root / "counterclaim-published.jsonl.gz"), verbosity=0)
+    assert Claim.objects.count() == 24
+
+
+def test_build_datasets_command(seed, dataset_root):
+    out = io.StringIO()
+    call_command("build_datasets", stdout=out)
+    assert "counterclaim-published.jsonl.gz" in out.getvalue()

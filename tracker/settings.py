@@ -5,7 +5,7 @@ environment variable with a safe local default. A value that cannot be
 understood stops start-up with a message that names the variable.
 
 Variables: SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT,
-STATIC_ROOT, SQLITE_BUSY_TIMEOUT.
+STATIC_ROOT, DATASET_ROOT, SQLITE_BUSY_TIMEOUT.
 """
 
 import os
@@ -171,3 +171,6 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # from the static root: /evidence/ is a view that checks who may have it.
 MEDIA_URL = "evidence/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# The published dataset's download files (/data/), rebuilt when data change.
+DATASET_ROOT = Path(os.environ.get("DATASET_ROOT", BASE_DIR / "datasets"))

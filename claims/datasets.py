@@ -1,0 +1,111 @@
+"""The published dataset as downloadable files, for /data/.
+
+The files (a fixture as jsonl.gz, CSV, JSON) are built only when the data
+changed since they were last built: every change to claim data leaves a
+history row, so the newest history id of each model, with the row counts,
+fingerprints the data cheaply. A manifest beside the files records their
+size, SHA-256, record counts, generation time and the fingerprint.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import exchange, exports
+from .models import Claim
+
+FILES = [
+    ("counterclaim-published.jsonl.gz", "Django fixture with natural keys (jsonl, gzip)"),
+    ("counterclaim-published.csv", "CSV, one row per claim"),
+    ("counterclaim-published.json", "JSON, one object per claim"),
+]
+MANIFEST = "manifest.json"
+
+
+def root():
+    return Path(settings.DATASET_ROOT)
+
+
+def fingerprint():
+    parts = []
+    for model in exchange.MODELS:
+        newest = model.history.aggregate(newest=Max("history_id"))["newest"]
+        parts.append(f"{model._meta.model_name}:{model.objects.count()}:{newest}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def manifest():
+    try:
+        return json.loads((root() / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_response(response, path):
+    with open(path, "wb") as handle:
+        for chunk in response.streaming_content:
+            handle.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
+
+
+def build(base_url):
+    """Write the files and their manifest; return the manifest."""
+    folder = root()
+    folder.mkdir(parents=True, exist_ok=True)
+    with transaction.atomic():  # one consistent view of the data
+        stamp = fingerprint()
+        plan = exchange.Plan(exchange.Selection(published_only=True))
+        counts = {
+            f"claims.{model._meta.model_name}": rows.count() for model, rows in plan.querysets()
+        }
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
+        fixture = staging / FILES[0][0]
+        with exchange.open_output(fixture) as stream:
+            exchange.write(plan, "jsonl", stream)
+        claims = Claim.objects.published().for_list().order_by("-said_sort", "-id")
+        _write_response(exports.csv_response(claims, base_url), staging / FILES[1][0])
+        _write_response(exports.json_response(claims, base_url), staging / FILES[2][0])
+    files = []
+    for name, description in FILES:
+        os.replace(staging / name, folder / name)
+        files.append(
+            {
+                "name": name,
+                "description": description,
+                "size": (folder / name).stat().st_size,
+                "sha256": _sha256(folder / name),
+            }
+        )
+    staging.rmdir()
+    data = {
+        "fingerprint": stamp,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "counts": counts,
+        "files": files,
+    }
+    partial = folder / (MANIFEST + ".part")
+    partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(partial, folder / MANIFEST)
+    return data
+
+
+def current(base_url):
+    """The manifest of files that match the data now, building them if needed."""
+    existing = manifest()
+    if existing and existing.get("fingerprint") == fingerprint():
+        return existing
+    return build(base_url)
