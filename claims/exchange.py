@@ -76,22 +76,31 @@ class Plan:
         self.selection = selection
         self.published_only = selection.published_only
         claims = Claim.objects.published() if self.published_only else Claim.objects.all()
+        sources = Source.objects.public() if self.published_only else Source.objects.all()
+        # Rows of the parts are narrowed through joins (or a list of ids), not
+        # IN (subquery) filters, which SQLite plans poorly on large tables.
         if selection.is_everything:
             self.claims = claims
+            claim_side = {"claim__status": Claim.Status.PUBLISHED} if self.published_only else {}
+            answer_side = (
+                {"counterclaim__status": Claim.Status.PUBLISHED} if self.published_only else {}
+            )
         else:
-            self.claims = claims.filter(pk__in=self._claim_closure(selection.claims(), claims))
-        sources = Source.objects.public() if self.published_only else Source.objects.all()
-        self.citations = Citation.objects.filter(claim__in=self.claims, source__in=sources)
-        self.figures = Figure.objects.filter(claim__in=self.claims)
-        self.rebuttals = Rebuttal.objects.filter(claim__in=self.claims, counterclaim__in=claims)
+            ids = sorted(self._claim_closure(selection.claims(), claims))
+            self.claims = claims.filter(pk__in=ids)
+            claim_side, answer_side = {"claim__in": ids}, {"counterclaim__in": ids}
+        source_side = {"source__restricted": False} if self.published_only else {}
+        self.citations = Citation.objects.filter(**claim_side, **source_side)
+        self.figures = Figure.objects.filter(**claim_side)
+        self.rebuttals = Rebuttal.objects.filter(**claim_side, **answer_side)
         if selection.is_everything:
             self.sources = sources
             self.speakers = Speaker.objects.all()
             self.topics = Topic.objects.all()
             self.measures = Measure.objects.all()
         else:
-            self.sources = sources.filter(pk__in=self._source_closure(sources))
-            self.speakers = Speaker.objects.filter(pk__in=self._speaker_closure())
+            self.sources = sources.filter(pk__in=sorted(self._source_closure(sources)))
+            self.speakers = Speaker.objects.filter(pk__in=sorted(self._speaker_closure()))
             self.topics = Topic.objects.filter(claims__in=self.claims).distinct()
             self.measures = Measure.objects.filter(figures__in=self.figures).distinct()
 
