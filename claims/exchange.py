@@ -93,7 +93,7 @@ class Plan:
         self.citations = Citation.objects.filter(**claim_side, **source_side)
         self.figures = Figure.objects.filter(**claim_side)
         self.rebuttals = Rebuttal.objects.filter(**claim_side, **answer_side)
-        if selection.is_everything:
+        if selection.is_everything and not self.published_only:
             self.sources = sources
             self.speakers = Speaker.objects.all()
             self.topics = Topic.objects.all()

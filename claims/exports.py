@@ -81,6 +81,14 @@ def spreadsheet_safe(value):
     return value
 
 
+def _sheet_safe(value):
+    """As spreadsheet_safe, without the control characters a sheet cannot hold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = spreadsheet_safe(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -137,7 +145,7 @@ def xlsx_response(queryset, base_url):
                 ]
             )
             break
-        sheet.append([spreadsheet_safe(row[c]) for c in COLUMNS])
+        sheet.append([_sheet_safe(row[c]) for c in COLUMNS])
     # The response closes the file once it is sent.
     output = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(output)

@@ -82,6 +82,34 @@ class SlugQuerySet(models.QuerySet):
 
 
 class SpeakerQuerySet(SlugQuerySet):
+    def public(self):
+        """Speakers a reader may see: named by published claims (as speaker,
+        the body spoken for, a party accused or to which a figure is
+        attributed), publishers of public sources they cite, and the bodies
+        those belong to. Someone known only from drafts stays unseen."""
+        published = Claim.objects.published()
+        named = (
+            Exists(published.filter(speaker=OuterRef("pk")))
+            | Exists(published.filter(speaking_for=OuterRef("pk")))
+            | Exists(published.filter(accused=OuterRef("pk")))
+            | Exists(
+                Figure.objects.filter(
+                    claim__status=Claim.Status.PUBLISHED, attributed_to=OuterRef("pk")
+                )
+            )
+            | Exists(
+                Citation.objects.filter(
+                    claim__status=Claim.Status.PUBLISHED,
+                    source__restricted=False,
+                    source__publisher=OuterRef("pk"),
+                )
+            )
+        )
+        membership = Speaker.organisations.through.objects.filter(
+            to_speaker=OuterRef("pk"), from_speaker__in=Speaker.objects.filter(named)
+        )
+        return self.filter(named | Exists(membership))
+
     def organisations(self):
         return self.exclude(kind=Speaker.Kind.PERSON)
 
@@ -173,6 +201,14 @@ class SourceQuerySet(SlugQuerySet):
     def public(self):
         """Sources that may be shown to readers: restricted ones never are."""
         return self.filter(restricted=False)
+
+    def visible(self):
+        """Public sources a published claim cites, or that such a source relays."""
+        cited = Citation.objects.filter(claim__status=Claim.Status.PUBLISHED)
+        return self.public().filter(
+            Exists(cited.filter(source=OuterRef("pk")))
+            | Exists(cited.filter(source__restricted=False, source__relays=OuterRef("pk")))
+        )
 
 
 NOT_STATED = "not stated"
@@ -416,6 +452,8 @@ class ClaimQuerySet(SlugQuerySet):
         def ends_by(field):
             # The period starting on `field` (at its precision) ends on or before `end`.
             if end is None:
+                return Q()
+            if end == datetime.date.max:
                 return Q(**{f"{field}__isnull": False})
             after = end + datetime.timedelta(days=1)
             return (
@@ -430,13 +468,15 @@ class ClaimQuerySet(SlugQuerySet):
             )
 
         begins = Q(said_on__gte=start) if start else Q()
-        within = Q(said_qualifier=q.ON) & begins & ends_by("said_on")
-        within |= (
-            Q(said_qualifier=q.REPEATEDLY, said_on__isnull=False) & begins & ends_by("said_until")
-        )
+        within = Q(said_qualifier=q.ON, said_on__isnull=False) & begins & ends_by("said_on")
+        # Said repeatedly: from its earliest bound to its latest, which may be open.
+        repeated = Q(said_qualifier=q.REPEATEDLY)
+        if end is not None:
+            repeated &= Q(said_until__isnull=False) & ends_by("said_until")
+        within |= repeated & Q(said_on__isnull=False) & begins
         if start is None:
             # Known only to be no later than a date: inside a range open to the past.
-            within |= Q(said_qualifier=q.ON_OR_BEFORE) & ends_by("said_on")
+            within |= Q(said_qualifier=q.ON_OR_BEFORE, said_on__isnull=False) & ends_by("said_on")
             within |= Q(said_qualifier=q.REPEATEDLY, said_on__isnull=True) & ends_by("said_until")
         return self.filter(within)
 
@@ -492,7 +532,7 @@ class ClaimQuerySet(SlugQuerySet):
             .prefetch_related(
                 models.Prefetch(
                     "counterclaim__figures",
-                    queryset=Figure.objects.select_related("measure", "attributed_to"),
+                    queryset=Figure.objects.select_related("measure", "attributed_to", "part_of"),
                 )
             )
             .order_by("counterclaim__said_sort", "counterclaim__pk"),

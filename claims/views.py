@@ -197,7 +197,7 @@ def speaker_list(request):
 
 @require_GET
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker, slug=slug)
+    speaker = get_object_or_404(Speaker.objects.public(), slug=slug)
     if speaker.is_person:
         statements = Claim.objects.published().by_speaker(speaker)
     else:
@@ -228,7 +228,7 @@ def speaker_detail(request, slug):
 
 @require_GET
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.public().select_related("publisher"), slug=slug)
+    source = get_object_or_404(Source.objects.visible().select_related("publisher"), slug=slug)
     citations = (
         Citation.objects.filter(source=source, claim__in=Claim.objects.published())
         .select_related("claim__speaker")
@@ -240,8 +240,8 @@ def source_detail(request, slug):
         {
             "source": source,
             "citations": citations,
-            "relays": source.relays.public(),
-            "relayed_by": source.relayed_by.public(),
+            "relays": source.relays.visible().select_related("publisher"),
+            "relayed_by": source.relayed_by.visible().select_related("publisher"),
         },
     )
 
@@ -250,13 +250,15 @@ def source_detail(request, slug):
 def evidence_file(request, name):
     """An uploaded evidence file, as a download never shown as a page.
     Files of restricted sources are for editors only."""
-    source = Source.objects.filter(file=name).first()
-    if source is None or not source.file:
+    sources = list(Source.objects.filter(file=name)[:2])
+    editor = request.user.is_staff and request.user.has_perm("claims.view_source")
+    if len(sources) != 1 or not sources[0].file:
         raise Http404("No such file.")
-    if source.restricted and not (
-        request.user.is_staff and request.user.has_perm("claims.view_source")
-    ):
+    source = sources[0]
+    if source.restricted and not editor:
         raise Http404("No such file.")
+    if not source.file.storage.exists(source.file.name):
+        raise Http404("The file is missing from storage.")
     content_type, _ = mimetypes.guess_type(source.file.name)
     if content_type is None or content_type.startswith("text/html") or "xml" in content_type:
         content_type = "application/octet-stream"
@@ -308,9 +310,9 @@ def suggest(request, kind):
     """Names for a typeahead: speakers, organisations or topics starting with q."""
     term = text_param(request, "q", 100)
     querysets = {
-        "speakers": Speaker.objects.all(),
-        "organisations": Speaker.objects.organisations(),
-        "topics": Topic.objects.all(),
+        "speakers": Speaker.objects.public(),
+        "organisations": Speaker.objects.public().organisations(),
+        "topics": Topic.objects.filter(claims__status=Claim.Status.PUBLISHED).distinct(),
     }
     if kind not in querysets:
         raise Http404("Nothing to suggest here.")

@@ -622,9 +622,13 @@ def test_export_of_an_invalid_filter_shows_the_form(client):
 
 
 def test_suggestions(client):
-    make_speaker(name="Syrian Network for Human Rights", kind="ngo", slug="snhr")
-    make_speaker(name="Syria Civil Defence", kind="ngo", slug="white-helmets")
-    make_speaker(name="Sergei Shoigu", slug="shoigu")
+    for name, kind, slug in [
+        ("Syrian Network for Human Rights", "ngo", "snhr"),
+        ("Syria Civil Defence", "ngo", "white-helmets"),
+        ("Sergei Shoigu", "person", "shoigu"),
+    ]:
+        published(speaker=make_speaker(name=name, kind=kind, slug=slug))
+    make_claim(speaker=make_speaker(name="Syria Draftonly", slug="draft-only"))
     data = client.get(reverse("claims:suggest", args=["speakers"]), {"q": "syr"}).json()
     assert [r["name"] for r in data["results"]] == [
         "Syria Civil Defence",
@@ -633,7 +637,29 @@ def test_suggestions(client):
     data = client.get(reverse("claims:suggest", args=["organisations"]), {"q": "s"}).json()
     assert "Sergei Shoigu" not in [r["name"] for r in data["results"]]
     assert client.get(reverse("claims:suggest", args=["users"]), {"q": "a"}).status_code == 404
-    assert Speaker.objects.count() == 3
+    assert Speaker.objects.count() == 4
+
+
+def test_speakers_and_sources_known_only_from_drafts_stay_unseen(client, story):
+    secret = make_speaker(name="Secret Speaker", slug="secret-speaker")
+    draft = make_claim(speaker=secret, text="draft words")
+    make_citation(draft, make_source(slug="draft-only-source", title="Draft-only source"))
+    page(client, reverse("claims:speaker_detail", args=["secret-speaker"]), status=404)
+    page(client, reverse("claims:source_detail", args=["draft-only-source"]), status=404)
+    # Bodies of a published claim's speaker are public: the Kremlin, by Peskov.
+    page(client, reverse("claims:speaker_detail", args=["kremlin"]))
+    page(client, reverse("claims:speaker_detail", args=["snhr"]))
+    assert "Secret Speaker" not in page(client, reverse("claims:speaker_list"))
+
+
+def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):
+    for value in ("9999", "9999-12", "9999-12-31"):
+        page(client, reverse("claims:claim_list"), {"said_to": value})
+    story["claim"].text = "Vertical\x0btab and \x01 control"
+    story["claim"].save()
+    response = client.get(reverse("claims:claim_list"), {"_export": "xlsx"})
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
 
 
 def test_an_organisation_includes_the_bodies_within_it(client, story):
