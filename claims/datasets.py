@@ -7,6 +7,7 @@ fingerprints the data cheaply. A manifest beside the files records their
 size, SHA-256, record counts, generation time and the fingerprint.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -93,6 +94,7 @@ def build(base_url):
     staging.rmdir()
     data = {
         "fingerprint": stamp,
+        "base_url": base_url,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "counts": counts,
         "files": files,
@@ -103,9 +105,23 @@ def build(base_url):
     return data
 
 
+def _fresh(existing, stamp, base_url):
+    return (
+        existing and existing.get("fingerprint") == stamp and existing.get("base_url") == base_url
+    )
+
+
 def current(base_url):
-    """The manifest of files that match the data now, building them if needed."""
-    existing = manifest()
-    if existing and existing.get("fingerprint") == fingerprint():
+    """The manifest of files that match the data now, building them if needed.
+
+    One process builds at a time; others wait for it and use its files."""
+    existing, stamp = manifest(), fingerprint()
+    if _fresh(existing, stamp, base_url):
         return existing
-    return build(base_url)
+    root().mkdir(parents=True, exist_ok=True)
+    with open(root() / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = manifest()
+        if _fresh(existing, fingerprint(), base_url):
+            return existing
+        return build(base_url)

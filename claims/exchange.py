@@ -11,12 +11,15 @@ so the same data always gives the same bytes.
 
 import gzip
 import io
+import json
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core import serializers
+from django.db import connection
 from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
 
 from .models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
 
@@ -67,6 +70,15 @@ class Selection:
         return claims
 
 
+def id_list(ids):
+    """A subquery over a set of ids passed as one parameter, so that no number
+    of ids runs into the database's limit on query parameters."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
 class Plan:
     """The rows of each model an export writes: the selected claims, the
     claims they are answered by (and those claims' answers, and so on), and
@@ -86,7 +98,7 @@ class Plan:
                 {"counterclaim__status": Claim.Status.PUBLISHED} if self.published_only else {}
             )
         else:
-            ids = sorted(self._claim_closure(selection.claims(), claims))
+            ids = id_list(self._claim_closure(selection.claims(), claims))
             self.claims = claims.filter(pk__in=ids)
             claim_side, answer_side = {"claim__in": ids}, {"counterclaim__in": ids}
         source_side = {"source__restricted": False} if self.published_only else {}
@@ -99,8 +111,8 @@ class Plan:
             self.topics = Topic.objects.all()
             self.measures = Measure.objects.all()
         else:
-            self.sources = sources.filter(pk__in=sorted(self._source_closure(sources)))
-            self.speakers = Speaker.objects.filter(pk__in=sorted(self._speaker_closure()))
+            self.sources = sources.filter(pk__in=id_list(self._source_closure(sources)))
+            self.speakers = Speaker.objects.filter(pk__in=id_list(self._speaker_closure()))
             self.topics = Topic.objects.filter(claims__in=self.claims).distinct()
             self.measures = Measure.objects.filter(figures__in=self.figures).distinct()
 
@@ -111,9 +123,9 @@ class Plan:
         frontier = set(found)
         while frontier:
             answers = set(
-                Rebuttal.objects.filter(claim__in=frontier, counterclaim__in=allowed).values_list(
-                    "counterclaim", flat=True
-                )
+                Rebuttal.objects.filter(
+                    claim__in=id_list(frontier), counterclaim__in=allowed
+                ).values_list("counterclaim", flat=True)
             )
             frontier = answers - found
             found |= frontier
@@ -123,7 +135,9 @@ class Plan:
         found = set(self.citations.values_list("source", flat=True))
         frontier = set(found)
         while frontier:
-            relayed = set(allowed.filter(relayed_by__in=frontier).values_list("pk", flat=True))
+            relayed = set(
+                allowed.filter(relayed_by__in=id_list(frontier)).values_list("pk", flat=True)
+            )
             frontier = relayed - found
             found |= frontier
         return found
@@ -142,9 +156,9 @@ class Plan:
         frontier = set(named)
         while frontier:
             bodies = set(
-                Speaker.organisations.through.objects.filter(from_speaker__in=frontier).values_list(
-                    "to_speaker", flat=True
-                )
+                Speaker.organisations.through.objects.filter(
+                    from_speaker__in=id_list(frontier)
+                ).values_list("to_speaker", flat=True)
             )
             frontier = bodies - named
             named |= frontier

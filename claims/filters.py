@@ -67,6 +67,11 @@ class NamedObjectField(forms.CharField):
             found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
         if not found:
             raise forms.ValidationError(f"No {self.noun} is called “{value}”.")
+        if len(found) > 1:
+            raise forms.ValidationError(
+                f"Several {self.noun}s are called “{value}”; choose one from the suggestions "
+                "or give its identifier (the last part of its page's address)."
+            )
         return found[0]
 
 

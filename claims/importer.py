@@ -14,6 +14,7 @@ records are written for every row created, changed or deleted, attributed to
 the importing user, whose permissions the import respects.
 """
 
+import datetime
 import gzip
 import json
 import xml.etree.ElementTree as ElementTree
@@ -197,6 +198,15 @@ def natural_key(model, values):
     return (values.get("slug"),)
 
 
+def _is_key(value):
+    """A natural key: a non-empty list of strings and numbers."""
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(part, str | int) and not isinstance(part, bool) for part in value)
+    )
+
+
 def _first(value):
     return value[0] if isinstance(value, list | tuple) and value else value
 
@@ -211,6 +221,15 @@ def _int(value):
 def _describe(item):
     key = ", ".join(str(part) for part in item.key)
     return f"{item.position} ({item.label} [{key}])"
+
+
+def _comparable(value):
+    """Times as precisely as a JSON fixture keeps them: milliseconds."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if hasattr(value, "name") and not isinstance(value, str):  # a stored file
+        return value.name or ""
+    return value
 
 
 # --- Constraints, from their own definitions ---------------------------------------------------
@@ -351,9 +370,11 @@ class Importer:
             self.problem(self.name, "", "the file holds no objects")
         self._load_existing()
         self._resolve()
-        if not self.problems:
-            self._check_rules()
-            self._check_permissions()
+        # The rules are checked on every object that parsed and resolved, so
+        # one broken key does not hide another object's broken rule.
+        flawed = {problem.where for problem in self.problems}
+        self._check_rules([item for item in self.items if _describe(item) not in flawed])
+        self._check_permissions()
         if self.problems:
             raise ImportFailed(self.problems)
         self._plan()
@@ -388,9 +409,7 @@ class Importer:
             if model_field.many_to_many:
                 if value in (None, ""):
                     value = []
-                if not isinstance(value, list) or not all(
-                    isinstance(v, list | tuple) for v in value
-                ):
+                if not isinstance(value, list) or not all(_is_key(v) for v in value):
                     self.problem(where, name, 'expected a list of natural keys, e.g. [["slug"]]')
                     continue
                 item.many[name] = [tuple(v) for v in value]
@@ -403,6 +422,9 @@ class Importer:
                     continue
                 if not isinstance(value, list | tuple):
                     value = [value]
+                if not _is_key(value):
+                    self.problem(where, name, 'expected a natural key, e.g. ["slug"]')
+                    continue
                 item.relations[name] = tuple(_int(v) if i else v for i, v in enumerate(value))
                 continue
             if not present:
@@ -422,11 +444,17 @@ class Importer:
                 setattr(instance, model_field.attname, cleaned)
             except ValidationError as error:
                 self.problem(where, name, " ".join(error.messages))
+            except (TypeError, ValueError, AttributeError):
+                self.problem(where, name, f"{value!r} is not a value this field can hold")
         item.instance = instance
         if model is Figure:
             item.key = (item.relations.get("claim", (None,))[0], instance.position)
-        if None in item.key or "" in item.key[:1]:
-            self.problem(where, "", "its natural key is incomplete")
+        if (
+            None in item.key
+            or "" in item.key[:1]
+            or not all(isinstance(part, str | int) for part in item.key)
+        ):
+            self.problem(where, "", "its natural key is incomplete or malformed")
             return
         previous = self.by_key.get((model, item.key))
         if previous:
@@ -474,13 +502,17 @@ class Importer:
                 for obj in model.objects.filter(claim__slug__in=batch).select_related(*related):
                     self.existing[(model, obj.natural_key())] = obj
                     self.claim_parts[model].append(obj)
-        # Parts of claims not in the file, which the file may still name.
-        for model in (Citation, Figure, Rebuttal):
-            for key in wanted[model]:
-                if (model, key) not in self.existing and key[0] not in claim_slugs:
-                    found = model.objects.filter(**self._key_lookup(model, key)).first()
-                    if found:
-                        self.existing[(model, key)] = found
+        # Parts the file gives for claims it does not hold: fetched by claim.
+        for model, related in (
+            (Citation, ("claim", "source")),
+            (Figure, ("claim", "part_of__claim", "measure")),
+            (Rebuttal, ("claim", "counterclaim")),
+        ):
+            others = sorted({key[0] for key in wanted[model]} - set(claim_slugs))
+            for start in range(0, len(others), BATCH):
+                batch = model.objects.filter(claim__slug__in=others[start : start + BATCH])
+                for obj in batch.select_related(*related):
+                    self.existing.setdefault((model, obj.natural_key()), obj)
 
     @staticmethod
     def _key_lookup(model, key):
@@ -531,10 +563,12 @@ class Importer:
                         label = f"claims.{related._meta.model_name}"
                         self.problem(where, name, f"no {label} with the natural key {list(key)}")
 
-    def _check_rules(self):
+    def _check_rules(self, items):
         pairs = {}
-        for item in self.items:
+        for item in items:
             where, obj = _describe(item), item.instance
+            self._check_choices(item, where)
+            self._check_read_only(item, where)
             try:
                 obj.clean()
             except ValidationError as error:
@@ -575,6 +609,45 @@ class Importer:
                     _describe(item), "", "these two claims are already paired the other way round"
                 )
         self._check_unique_names()
+
+    def _check_choices(self, item, where):
+        """Links the admin would not offer, e.g. a person as the body spoken for."""
+        for name in [*item.relations, *item.many]:
+            model_field = item.model._meta.get_field(name)
+            allowed = model_field.remote_field.limit_choices_to
+            if not allowed:
+                continue
+            related = model_field.related_model
+            if name in item.relations:
+                keys = [item.relations[name]] if item.relations[name] else []
+            else:
+                keys = item.many[name]
+            for key in keys:
+                target = self._target(related, key)
+                if target is not None and _holds(Q(allowed), target) is False:
+                    self.problem(where, name, f"{list(key)} is not a valid choice here")
+
+    def _check_read_only(self, item, where):
+        """Fields editors cannot set by hand cannot be set by a file either."""
+        obj, old = item.instance, item.existing
+        if item.model is Source:
+            for name in ("file", "file_sha256"):
+                now = _comparable(getattr(obj, name))
+                before = _comparable(getattr(old, name)) if old else ""
+                if now != before:
+                    self.problem(
+                        where,
+                        name,
+                        "evidence files do not travel in fixtures; upload it in the admin",
+                    )
+        if item.model is Claim:
+            before = old.first_published_at if old else None
+            if _comparable(obj.first_published_at) != _comparable(before) and not (
+                self.user.has_perm(PUBLISH)
+            ):
+                self.problem(where, "first_published_at", f"{self.user} may not change it")
+            if obj.status == Claim.Status.PUBLISHED and not obj.first_published_at:
+                obj.first_published_at = timezone.now()
 
     def _check_unique_names(self):
         for model in MODELS:
@@ -672,7 +745,8 @@ class Importer:
     def _changed(self, item):
         old, new = item.existing, item.instance
         if any(
-            getattr(old, f.attname) != getattr(new, f.attname) for f in self._concrete(item.model)
+            _comparable(getattr(old, f.attname)) != _comparable(getattr(new, f.attname))
+            for f in self._concrete(item.model)
         ):
             return True
         return any(self._m2m_pks(item, name) != self._current_pks(item, name) for name in item.many)
@@ -695,6 +769,10 @@ class Importer:
     def _write(self):
         reason = f"imported from {self.name}"
         history = {"default_user": self.user, "default_change_reason": reason}
+        doomed = [figure.pk for figure in self.to_delete[Figure]]
+        if doomed:
+            # Figures the file keeps must not go with a whole that it drops.
+            Figure.objects.filter(part_of__in=doomed).exclude(pk__in=doomed).update(part_of=None)
         for model, objs in self.to_delete.items():
             if objs:
                 # Deleted through the collector with these very instances, so
@@ -710,13 +788,12 @@ class Importer:
             later = []
             for item in created:
                 item.instance.pk = None
+            for item in created:
                 self._refresh_ids(item)
-                if (
-                    model is Figure
-                    and item.instance.part_of is not None
-                    and item.instance.part_of.pk is None
-                ):
-                    later.append((item, item.instance.part_of))
+                whole = getattr(item.instance, "part_of", None) if model is Figure else None
+                if whole is not None and whole.pk is None:
+                    # Its whole is new too: link them once both exist.
+                    later.append((item, whole))
                     item.instance.part_of = None
             model.objects.bulk_create([i.instance for i in created], batch_size=BATCH)
             for item, whole in later:

@@ -26,25 +26,14 @@ class SpeakerSitemap(Sitemap):
     limit = 10_000
 
     def items(self):
-        return (
-            Speaker.objects.filter(claims__status=Claim.Status.PUBLISHED)
-            .distinct()
-            .only("slug")
-            .order_by("pk")
-        )
+        return Speaker.objects.public().only("slug").order_by("pk")
 
 
 class SourceSitemap(Sitemap):
     limit = 10_000
 
     def items(self):
-        return (
-            Source.objects.public()
-            .filter(citations__claim__status=Claim.Status.PUBLISHED)
-            .distinct()
-            .only("slug")
-            .order_by("pk")
-        )
+        return Source.objects.visible().only("slug").order_by("pk")
 
 
 SITEMAPS = {

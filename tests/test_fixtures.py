@@ -583,5 +583,159 @@ def test_data_files_hold_only_public_data(client, seed, dataset_root):
 
 def test_build_datasets_command(seed, dataset_root):
     out = io.StringIO()
-    call_command("build_datasets", stdout=out)
+    call_command("build_datasets", "--base-url", "https://claims.example.org/", stdout=out)
     assert "counterclaim-published.jsonl.gz" in out.getvalue()
+    assert (
+        "https://claims.example.org/claims/"
+        in (dataset_root / "counterclaim-published.csv").read_text()
+    )
+
+
+# --- Crafted files -------------------------------------------------------------------------
+
+
+def write_json(tmp_path, objects, name="crafted.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(objects))
+    return path
+
+
+def rejected(path, user="importer"):
+    with pytest.raises(CommandError) as error:
+        import_file(path, user)
+    return str(error.value)
+
+
+def test_evidence_files_do_not_travel_in_fixtures(db, importer, tmp_path):
+    path = write_json(
+        tmp_path,
+        [
+            {
+                "model": "claims.source",
+                "fields": {"slug": "s", "file": "evidence/secret.pdf", "file_sha256": "0" * 64},
+            }
+        ],
+    )
+    message = rejected(path)
+    assert "file: evidence files do not travel" in message
+    assert "file_sha256: evidence files do not travel" in message
+    assert not Source.objects.exists()
+
+
+def test_types_a_fixture_cannot_hold(db, importer, tmp_path):
+    path = write_json(
+        tmp_path,
+        [
+            {"model": "claims.topic", "fields": {"slug": ["a"], "name": "A"}},
+            {"model": "claims.speaker", "fields": {"slug": "x", "name": "X", "kind": "ngo"}},
+            {
+                "model": "claims.claim",
+                "fields": {"slug": "c", "text": "T", "speaker": {"x": 1}, "said_on": 20160210},
+            },
+        ],
+    )
+    message = rejected(path)
+    assert "natural key is incomplete or malformed" in message
+    assert "speaker: expected a natural key" in message
+    assert "said_on" in message
+
+
+def test_parts_before_their_whole_and_a_dropped_whole(db, importer, tmp_path):
+    claim = {
+        "model": "claims.claim",
+        "fields": {"slug": "c", "text": "T", "said_qualifier": "not_stated"},
+    }
+    measure = {
+        "model": "claims.measure",
+        "fields": {"slug": "m", "name": "killed", "unit": "people"},
+    }
+
+    def figure(position, value, part_of=None):
+        return {
+            "model": "claims.figure",
+            "fields": {
+                "claim": ["c"],
+                "position": position,
+                "measure": ["m"],
+                "value_min": value,
+                "part_of": ["c", part_of] if part_of else None,
+            },
+        }
+
+    # The part (position 1) comes before its whole (position 2).
+    import_file(write_json(tmp_path, [claim, measure, figure(1, 10, part_of=2), figure(2, 100)]))
+    part = Figure.objects.get(position=1)
+    assert part.part_of.position == 2
+    # A newer file drops the whole but keeps the part, now on its own.
+    report = import_file(write_json(tmp_path, [claim, measure, figure(1, 10)], "newer.json"))
+    assert "claims.figure: 0 created, 1 updated, 0 unchanged, 1 deleted" in report
+    assert list(Figure.objects.values_list("position", "part_of")) == [(1, None)]
+
+
+def test_first_publication_is_not_a_field_to_set(seed, tmp_path, editor, importer):
+    objects = json.loads(export(tmp_path).read_text())
+    for obj in objects:
+        if obj["model"] == "claims.claim" and obj["fields"]["slug"] == PESKOV:
+            obj["fields"]["first_published_at"] = None
+    editor.user_permissions.add(*Permission.objects.filter(codename__startswith="change_"))
+    message = rejected(write_json(tmp_path, objects), user="editor")
+    assert "first_published_at: editor may not change it" in message
+
+    new = {
+        "model": "claims.claim",
+        "fields": {
+            "slug": "fresh",
+            "text": "T",
+            "status": "published",
+            "said_qualifier": "not_stated",
+        },
+    }
+    import_file(write_json(tmp_path, [new], "new.json"))
+    assert Claim.objects.get(slug="fresh").first_published_at is not None
+
+
+def test_links_the_admin_would_not_offer(db, importer, tmp_path):
+    path = write_json(
+        tmp_path,
+        [
+            {
+                "model": "claims.speaker",
+                "fields": {"slug": "p", "name": "P", "kind": "person", "organisations": [["q"]]},
+            },
+            {"model": "claims.speaker", "fields": {"slug": "q", "name": "Q", "kind": "person"}},
+            {
+                "model": "claims.claim",
+                "fields": {"slug": "c", "text": "T", "speaker": ["p"], "speaking_for": ["q"]},
+            },
+        ],
+    )
+    message = rejected(path)
+    assert "speaking_for: ['q'] is not a valid choice here" in message
+    assert "organisations: ['q'] is not a valid choice here" in message
+
+
+def test_reimport_into_the_same_database_changes_nothing(seed, importer, tmp_path):
+    path = export(tmp_path)
+    history = {model: model.history.count() for model in MODELS}
+    report = import_file(path)
+    assert "updated" in report and " 0 updated" in report
+    assert "1 updated" not in report and "created, 0 updated, 0 unchanged" not in report
+    assert {model: model.history.count() for model in MODELS} == history
+
+
+def test_a_broken_key_does_not_hide_a_broken_rule(seed, importer, tmp_path):
+    def break_two(objects):
+        first(objects, "claims.claim", slug=PESKOV).update(speaker=["nobody"])
+        airwars = "airwars-1006-to-1410-non-combatant-deaths-january-2016"
+        first(objects, "claims.figure", position=2, claim=[airwars]).update(value_max="5")
+
+    path = tmp_path / "two.json"
+    path.write_text(edited(break_two))
+    message = rejected(path)
+    assert "2 problem(s)" in message
+    assert "speaker" in message and "high end of a range" in message
+
+
+def test_export_of_an_unknown_speaker_says_so(seed, tmp_path):
+    with pytest.raises(CommandError, match="--speaker: nothing is called typo"):
+        call_command("export_claims", "--speaker", "typo", "--quiet", "-o", str(tmp_path / "x"))

@@ -221,6 +221,8 @@ def test_restricted_source_is_never_public(client, story, settings, tmp_path):
         claim_url(story["claim"]),
         reverse("claims:claim_list") + "?_export=json",
         reverse("sitemap"),
+        "/sitemap-claims.xml",
+        "/sitemap-sources.xml",
     ]:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -232,8 +234,13 @@ def test_restricted_source_is_never_public(client, story, settings, tmp_path):
 def test_robots_and_sitemap(client, story):
     robots = page(client, "/robots.txt")
     assert "Disallow: /admin/" in robots and "sitemap.xml" in robots
-    sitemap = page(client, reverse("sitemap"))
+    index = page(client, reverse("sitemap"))
+    assert "sitemap-claims.xml" in index
+    sitemap = "".join(
+        page(client, f"/sitemap-{name}.xml") for name in ("pages", "claims", "speakers", "sources")
+    )
     assert "/claims/snhr-679/" in sitemap
+    assert "/speakers/dmitry-peskov/" in sitemap
     assert "draft-answer" not in sitemap and "/claims/hidden/" not in sitemap
     assert "/sources/secret/" not in sitemap
 
@@ -267,6 +274,8 @@ def test_drafts_are_absent_everywhere(client, story):
         reverse("claims:source_detail", args=["report"]),
         reverse("claims:feed"),
         reverse("sitemap"),
+        "/sitemap-claims.xml",
+        "/sitemap-speakers.xml",
         claim_url(story["claim"]),
     ]:
         assert b"DRAFTWORD" not in client.get(url).content, url
@@ -476,6 +485,8 @@ def grow(story, n):
         ("claims:search", [], {"q": "credible"}),
         ("claims:feed", [], {}),
         ("sitemap", [], {}),
+        ("django.contrib.sitemaps.views.sitemap", ["claims"], {}),
+        ("django.contrib.sitemaps.views.sitemap", ["speakers"], {}),
     ],
 )
 def test_queries_do_not_grow_with_the_data(client, story, name, args, params):

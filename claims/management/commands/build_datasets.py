@@ -8,11 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--base-url", default="http://localhost:8000", help="For the claim links in CSV/JSON."
+            "--base-url",
+            required=True,
+            help="The site's address, for the claim links in CSV and JSON, e.g. https://example.org",
         )
         parser.add_argument("--force", action="store_true", help="Build even if up to date.")
 
     def handle(self, *args, base_url, force=False, **options):
+        base_url = base_url.rstrip("/")
         built = datasets.build(base_url) if force else datasets.current(base_url)
         for file in built["files"]:
             self.stdout.write(f"{file['name']}  {file['size']:>12,} bytes  {file['sha256']}")

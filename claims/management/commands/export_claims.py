@@ -5,6 +5,7 @@ from tqdm import tqdm
 
 from claims import exchange
 from claims.filters import FuzzyDateField
+from claims.models import Claim, Speaker, Topic
 
 
 def fuzzy_date(edge):
@@ -54,6 +55,16 @@ class Command(BaseCommand):
         )
         if selection.since and selection.until and selection.since > selection.until:
             raise CommandError("--since is after --until.")
+        for option, model, slugs in (
+            ("--speaker", Speaker, selection.speakers),
+            ("--topic", Topic, selection.topics),
+            ("--slug", Claim, selection.slugs),
+        ):
+            unknown = set(slugs) - set(
+                model.objects.filter(slug__in=slugs).values_list("slug", flat=True)
+            )
+            if unknown:
+                raise CommandError(f"{option}: nothing is called {', '.join(sorted(unknown))}.")
         fmt = options["format"] or exchange.format_for(options["output"])
         plan = exchange.Plan(selection)
         quiet = options["quiet"] or not sys.stderr.isatty()
