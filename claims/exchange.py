@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from .models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
 
 FORMATS = ("json", "jsonl", "yaml", "xml")
-CHUNK = 2000
+CHUNK = 500  # rows per query: memory follows this, not the size of the data
 
 # Every model a fixture carries, in the order they load.
 MODELS = [Topic, Measure, Speaker, Source, Claim, Citation, Figure, Rebuttal]
