@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -808,12 +809,16 @@ class Importer:
                 fields = [f.name for f in self._concrete(model) if not f.auto_created]
                 model.objects.bulk_update([i.instance for i in updated], fields, batch_size=BATCH)
             self._write_many(created + updated)
+            records = []
             if created:
-                model.history.bulk_history_create([i.instance for i in created], **history)
+                records += model.history.bulk_history_create(
+                    [i.instance for i in created], **history
+                )
             if updated:
-                model.history.bulk_history_create(
+                records += model.history.bulk_history_create(
                     [i.instance for i in updated], update=True, **history
                 )
+            self._write_many_history(model, records)
             if self.progress:
                 self.progress.update(len(created) + len(updated))
         touched = {i.instance.pk for i in self.to_create + self.to_update if i.model is Claim}
@@ -861,6 +866,33 @@ class Importer:
                             for pk in sorted(wanted - current)
                         ]
                     )
+
+    @staticmethod
+    def _write_many_history(model, records):
+        """The many-to-many links of each new history record, as the history
+        of a single save would keep them: a few queries for all of them."""
+        history_model = model.history.model
+        for m2m in getattr(history_model, "_history_m2m_fields", []):
+            kept = apps.get_model("claims", f"{history_model.__name__}_{m2m.name}")
+            through = m2m.remote_field.through
+            source = m2m.m2m_field_name()
+            links = {}
+            ids = sorted({record.id for record in records})
+            for start in range(0, len(ids), BATCH):
+                rows = through.objects.filter(**{f"{source}__in": ids[start : start + BATCH]})
+                for row in rows:
+                    links.setdefault(getattr(row, f"{source}_id"), []).append(row)
+            kept.objects.bulk_create(
+                [
+                    kept(
+                        history_id=record.history_id,
+                        **{f.attname: getattr(row, f.attname) for f in through._meta.fields},
+                    )
+                    for record in records
+                    for row in links.get(record.id, [])
+                ],
+                batch_size=BATCH,
+            )
 
     @staticmethod
     def _through_fields(model, name):

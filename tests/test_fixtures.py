@@ -83,9 +83,13 @@ def test_round_trip_through_import_is_byte_identical(seed, importer, tmp_path, n
     import_file(first)
     second = export(tmp_path, "again-" + name)
     assert first.read_bytes() == second.read_bytes()
-    assert Claim.objects.get(slug=P679).history.first().history_change_reason == (
-        f"imported from {name}"
-    )
+    record = Claim.objects.get(slug=P679).history.first()
+    assert record.history_change_reason == f"imported from {name}"
+    # Many-to-many links are part of the record, as for an edit in the admin.
+    assert {t.topic.slug for t in record.topics.all()} == {"civilian-casualties", "air-strikes"}
+    assert [a.speaker.slug for a in record.accused.all()] == ["russian-forces"]
+    peskov = Speaker.objects.get(slug="dmitry-peskov").history.first()
+    assert [o.to_speaker.slug for o in peskov.organisations.all()] == ["kremlin"]
 
 
 @pytest.mark.parametrize("name", ["out.json", "out.jsonl", "out.yaml", "out.xml"])
