@@ -92,3 +92,40 @@ def test_time_zone_aware():
 def test_uploads_are_kept_apart_from_static_files():
     assert settings.MEDIA_ROOT != settings.STATIC_ROOT
     assert not str(settings.MEDIA_ROOT).startswith(str(settings.STATIC_ROOT))
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    result = start(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+            "ALLOWED_HOSTS": "claims.example.org",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "SECURE_PROXY_SSL_HEADER": "1",
+        },
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_security_headers_in_production(tmp_path):
+    result = start(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+            "ALLOWED_HOSTS": "testserver",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "SECURE_PROXY_SSL_HEADER": "1",
+        },
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/robots.txt', headers={'X-Forwarded-Proto': 'https'}); "
+        "print(r.status_code, r.headers.get('Strict-Transport-Security'), "
+        "r.headers.get('X-Content-Type-Options'), r.headers.get('Referrer-Policy')); "
+        "r = Client().get('/robots.txt'); print(r.status_code, r.headers.get('Location'))",
+    )
+    assert result.returncode == 0, result.stderr
+    secure, plain = result.stdout.strip().splitlines()
+    assert secure == "200 max-age=31536000; includeSubDomains; preload nosniff same-origin"
+    assert plain == "301 https://testserver/robots.txt"
