@@ -575,7 +575,9 @@ class Claim(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "draft"
+        IN_REVIEW = "in_review", "in review"
         PUBLISHED = "published", "published"
+        WITHDRAWN = "withdrawn", "withdrawn"
 
     class Assessment(models.TextChoices):
         UNASSESSED = "unassessed", "unassessed"
@@ -688,6 +690,11 @@ class Claim(models.Model):
     # Editorial
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(
+        blank=True,
+        help_text="Public: why the claim was withdrawn. Its permalink keeps explaining it.",
+    )
     assessment = models.CharField(
         max_length=20, choices=Assessment.choices, default=Assessment.UNASSESSED
     )
@@ -758,6 +765,12 @@ class Claim(models.Model):
                 | Q(period_start__lte=F("period_end")),
                 name="claims_claim_period_ordered",
                 violation_error_message="The period cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn")
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
+                name="claims_claim_withdrawal_explained",
+                violation_error_message="A withdrawn claim needs its reason and date.",
             ),
             models.CheckConstraint(
                 condition=Q(date_supplied_by_editor=False) | ~Q(date_note=""),
@@ -929,6 +942,69 @@ class Claim(models.Model):
         self.status = status
         if status == self.Status.PUBLISHED and not self.first_published_at:
             self.first_published_at = timezone.now()
+        if status == self.Status.WITHDRAWN and not self.withdrawn_at:
+            self.withdrawn_at = timezone.now()
+
+    # Publishing ------------------------------------------------------------
+
+    def publication_problems(self):
+        """Why the claim cannot be published yet, in words for an editor."""
+        problems = []
+        if not self.speaker_id:
+            problems.append("It has no speaker.")
+        q = self.DateQualifier
+        if self.said_qualifier != q.NOT_STATED and not (self.said_on or self.said_until):
+            problems.append("It has no date: give one, or choose “date not stated”.")
+        if not self.citations.filter(role=Citation.Role.APPEARED_IN).exists():
+            problems.append("It has no appearance: cite where it was made or reported.")
+        if self.assessment == self.Assessment.CORROBORATED and self.independent_sources() < 2:
+            problems.append(
+                "“Corroborated” needs at least two independent sources: different publishers, "
+                "not relaying the same original."
+            )
+        return problems
+
+    def independent_sources(self):
+        """How many independent public sources support the claim: sources with
+        different publishers, counting those that relay the same original once."""
+        supporting = (
+            Source.objects.public()
+            .filter(citations__claim=self, citations__role=Citation.Role.SUPPORTS)
+            .distinct()
+            .prefetch_related("relays")
+        )
+        origins = set()
+        for source in supporting:
+            relayed = [other.pk for other in source.relays.all()]
+            origin = ("relays", min(relayed)) if relayed else ("source", source.pk)
+            publisher = ("publisher", source.publisher_id) if source.publisher_id else origin
+            origins.add(origin if relayed else publisher)
+        return len(origins)
+
+    def move_to(self, status, user, reason=""):
+        """The one way editorial status changes, from the admin, bulk actions
+        and imports alike: checks who may, and what publishing needs.
+        Raises PermissionDenied or ValidationError; does not save."""
+        from django.core.exceptions import PermissionDenied
+
+        status = self.Status(status)
+        guarded = {self.Status.PUBLISHED, self.Status.WITHDRAWN}
+        if (status in guarded or self.status in guarded) and not user.has_perm(
+            "claims.publish_claim"
+        ):
+            raise PermissionDenied(f"{user} may not publish, unpublish or withdraw claims.")
+        if not user.has_perm("claims.change_claim"):
+            raise PermissionDenied(f"{user} may not change claims.")
+        if status == self.Status.PUBLISHED:
+            problems = self.publication_problems()
+            if problems:
+                raise ValidationError({"status": problems})
+        if status == self.Status.WITHDRAWN:
+            reason = reason or self.withdrawal_reason
+            if not reason.strip():
+                raise ValidationError({"withdrawal_reason": "Say publicly why it is withdrawn."})
+            self.withdrawal_reason = reason
+        self.set_status(status)
 
 
 def refresh_search_documents(claim_ids, claim_model=None):

@@ -11,11 +11,8 @@ PROJECT = settings.BASE_DIR
 
 
 def start(env, code="import django; django.setup(); print('started')"):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
-    }
+    ours = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     clean["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
     clean.update(env)
     return subprocess.run(

@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,558 +19,2155 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='The permalink. It cannot change once the claim has been published.', max_length=120, unique=True)),
-                ('text', models.TextField(help_text='The statement in English.')),
-                ('text_kind', models.CharField(choices=[('verbatim_original', 'verbatim, original wording'), ('verbatim_translation', 'verbatim, in translation'), ('paraphrase', 'paraphrase')], default='paraphrase', help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?", max_length=20, verbose_name='wording')),
-                ('original_text', models.TextField(blank=True, help_text='The words in the language they were said in, when known.')),
-                ('original_language', models.CharField(blank=True, help_text='Language code of the original text, e.g. “ar” or “ru”.', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).')])),
-                ('translator', models.CharField(blank=True, help_text='Who translated the words, when translated.', max_length=200)),
-                ('speaker_role', models.CharField(blank=True, help_text="The speaker's role as the source states it, e.g. “Kremlin spokesperson”.", max_length=200)),
-                ('said_qualifier', models.CharField(choices=[('on', 'on (or in) the date'), ('on_or_before', 'on or before the date'), ('repeatedly', 'repeatedly, between two bounds'), ('not_stated', 'date not stated')], default='on', max_length=20, verbose_name='when said')),
-                ('said_on', models.DateField(blank=True, help_text='For “repeatedly”, the earliest bound. Any day in the month or year when the precision is a month or a year.', null=True, verbose_name='date said')),
-                ('said_on_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('said_until', models.DateField(blank=True, help_text='Only for “repeatedly”: the latest bound.', null=True, verbose_name='latest bound')),
-                ('said_until_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('date_supplied_by_editor', models.BooleanField(default=False, help_text='Tick when the date (or part of it, such as the year) comes from context rather than the source.')),
-                ('date_note', models.CharField(blank=True, help_text='Where the date comes from; required when supplied by an editor.', max_length=500)),
-                ('period_start', models.DateField(blank=True, help_text='Start of the period covered.', null=True)),
-                ('period_start_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('period_end', models.DateField(blank=True, help_text='End of the period covered.', null=True)),
-                ('period_end_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('place', models.CharField(blank=True, help_text='Free text, e.g. “Aleppo governorate”.', max_length=300)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=20)),
-                ('first_published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('assessment', models.CharField(choices=[('unassessed', 'unassessed'), ('corroborated', 'corroborated'), ('contested', 'contested'), ('unsupported', 'unsupported'), ('refuted', 'refuted'), ('retracted', 'retracted')], default='unassessed', max_length=20)),
-                ('assessment_rationale', models.TextField(blank=True, help_text='Public: a short reason for the assessment.')),
-                ('internal_notes', models.TextField(blank=True, help_text='For editors only; never public.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The permalink. It cannot change once the claim has been published.",
+                        max_length=120,
+                        unique=True,
+                    ),
+                ),
+                ("text", models.TextField(help_text="The statement in English.")),
+                (
+                    "text_kind",
+                    models.CharField(
+                        choices=[
+                            ("verbatim_original", "verbatim, original wording"),
+                            ("verbatim_translation", "verbatim, in translation"),
+                            ("paraphrase", "paraphrase"),
+                        ],
+                        default="paraphrase",
+                        help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?",
+                        max_length=20,
+                        verbose_name="wording",
+                    ),
+                ),
+                (
+                    "original_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="The words in the language they were said in, when known.",
+                    ),
+                ),
+                (
+                    "original_language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Language code of the original text, e.g. “ar” or “ru”.",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "translator",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who translated the words, when translated.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "speaker_role",
+                    models.CharField(
+                        blank=True,
+                        help_text="The speaker's role as the source states it, e.g. “Kremlin spokesperson”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "said_qualifier",
+                    models.CharField(
+                        choices=[
+                            ("on", "on (or in) the date"),
+                            ("on_or_before", "on or before the date"),
+                            ("repeatedly", "repeatedly, between two bounds"),
+                            ("not_stated", "date not stated"),
+                        ],
+                        default="on",
+                        max_length=20,
+                        verbose_name="when said",
+                    ),
+                ),
+                (
+                    "said_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="For “repeatedly”, the earliest bound. Any day in the month or year when the precision is a month or a year.",
+                        null=True,
+                        verbose_name="date said",
+                    ),
+                ),
+                (
+                    "said_on_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "said_until",
+                    models.DateField(
+                        blank=True,
+                        help_text="Only for “repeatedly”: the latest bound.",
+                        null=True,
+                        verbose_name="latest bound",
+                    ),
+                ),
+                (
+                    "said_until_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "date_supplied_by_editor",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Tick when the date (or part of it, such as the year) comes from context rather than the source.",
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the date comes from; required when supplied by an editor.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(
+                        blank=True, help_text="Start of the period covered.", null=True
+                    ),
+                ),
+                (
+                    "period_start_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "period_end",
+                    models.DateField(blank=True, help_text="End of the period covered.", null=True),
+                ),
+                (
+                    "period_end_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        help_text="Free text, e.g. “Aleppo governorate”.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("first_published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "assessment",
+                    models.CharField(
+                        choices=[
+                            ("unassessed", "unassessed"),
+                            ("corroborated", "corroborated"),
+                            ("contested", "contested"),
+                            ("unsupported", "unsupported"),
+                            ("refuted", "refuted"),
+                            ("retracted", "retracted"),
+                        ],
+                        default="unassessed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "assessment_rationale",
+                    models.TextField(
+                        blank=True, help_text="Public: a short reason for the assessment."
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="For editors only; never public."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'claim',
-                'ordering': [models.OrderBy(models.F('said_on'), descending=True, nulls_last=True), 'slug'],
-                'permissions': [('publish_claim', 'Can publish and unpublish claims')],
+                "verbose_name": "claim",
+                "ordering": [
+                    models.OrderBy(models.F("said_on"), descending=True, nulls_last=True),
+                    "slug",
+                ],
+                "permissions": [("publish_claim", "Can publish and unpublish claims")],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(help_text='What is counted, e.g. “civilians killed”.', max_length=200, unique=True)),
-                ('unit', models.CharField(choices=[('people', 'people'), ('attacks', 'attacks'), ('incidents', 'incidents'), ('percent', 'percent'), ('other', 'other')], max_length=20)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What is counted, e.g. “civilians killed”.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("people", "people"),
+                            ("attacks", "attacks"),
+                            ("incidents", "incidents"),
+                            ("percent", "percent"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'measure',
-                'ordering': ['name'],
+                "verbose_name": "measure",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'topic',
-                'ordering': ['name'],
+                "verbose_name": "topic",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(blank=True, help_text='Order within the claim; filled in automatically when left empty.')),
-                ('value_min', models.DecimalField(decimal_places=2, help_text='The number, or the low end of a range.', max_digits=16, verbose_name='value')),
-                ('value_max', models.DecimalField(blank=True, decimal_places=2, help_text='Only for a range, e.g. 1,006 – 1,410.', max_digits=16, null=True, verbose_name='high end')),
-                ('qualifier', models.CharField(choices=[('exact', 'exactly (as stated)'), ('about', 'about'), ('estimated', 'an estimated'), ('at_least', 'at least'), ('at_most', 'at most'), ('more_than', 'more than'), ('fewer_than', 'fewer than'), ('almost', 'almost')], default='exact', max_length=20)),
-                ('stated_as', models.CharField(blank=True, help_text='The words of the source, e.g. “an estimated 679”.', max_length=300)),
-                ('period_start', models.DateField(blank=True, help_text="Only when it differs from the claim's period.", null=True)),
-                ('period_start_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('period_end_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('place', models.CharField(blank=True, help_text="Only when it differs from the claim's place.", max_length=300)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='claims.claim')),
-                ('part_of', models.ForeignKey(blank=True, help_text='A larger figure of the same claim this one is part of (1,928 children within 6,686 civilians).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='claims.figure')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='claims.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Order within the claim; filled in automatically when left empty.",
+                    ),
+                ),
+                (
+                    "value_min",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="The number, or the low end of a range.",
+                        max_digits=16,
+                        verbose_name="value",
+                    ),
+                ),
+                (
+                    "value_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Only for a range, e.g. 1,006 – 1,410.",
+                        max_digits=16,
+                        null=True,
+                        verbose_name="high end",
+                    ),
+                ),
+                (
+                    "qualifier",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exactly (as stated)"),
+                            ("about", "about"),
+                            ("estimated", "an estimated"),
+                            ("at_least", "at least"),
+                            ("at_most", "at most"),
+                            ("more_than", "more than"),
+                            ("fewer_than", "fewer than"),
+                            ("almost", "almost"),
+                        ],
+                        default="exact",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "stated_as",
+                    models.CharField(
+                        blank=True,
+                        help_text="The words of the source, e.g. “an estimated 679”.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="Only when it differs from the claim's period.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "period_start_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "period_end_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only when it differs from the claim's place.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A larger figure of the same claim this one is part of (1,928 children within 6,686 civilians).",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parts",
+                        to="claims.figure",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="figures",
+                        to="claims.measure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'figure',
-                'ordering': ['claim', 'position'],
+                "verbose_name": "figure",
+                "ordering": ["claim", "position"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalClaim',
+            name="HistoricalClaim",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='The permalink. It cannot change once the claim has been published.', max_length=120)),
-                ('text', models.TextField(help_text='The statement in English.')),
-                ('text_kind', models.CharField(choices=[('verbatim_original', 'verbatim, original wording'), ('verbatim_translation', 'verbatim, in translation'), ('paraphrase', 'paraphrase')], default='paraphrase', help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?", max_length=20, verbose_name='wording')),
-                ('original_text', models.TextField(blank=True, help_text='The words in the language they were said in, when known.')),
-                ('original_language', models.CharField(blank=True, help_text='Language code of the original text, e.g. “ar” or “ru”.', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).')])),
-                ('translator', models.CharField(blank=True, help_text='Who translated the words, when translated.', max_length=200)),
-                ('speaker_role', models.CharField(blank=True, help_text="The speaker's role as the source states it, e.g. “Kremlin spokesperson”.", max_length=200)),
-                ('said_qualifier', models.CharField(choices=[('on', 'on (or in) the date'), ('on_or_before', 'on or before the date'), ('repeatedly', 'repeatedly, between two bounds'), ('not_stated', 'date not stated')], default='on', max_length=20, verbose_name='when said')),
-                ('said_on', models.DateField(blank=True, help_text='For “repeatedly”, the earliest bound. Any day in the month or year when the precision is a month or a year.', null=True, verbose_name='date said')),
-                ('said_on_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('said_until', models.DateField(blank=True, help_text='Only for “repeatedly”: the latest bound.', null=True, verbose_name='latest bound')),
-                ('said_until_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('date_supplied_by_editor', models.BooleanField(default=False, help_text='Tick when the date (or part of it, such as the year) comes from context rather than the source.')),
-                ('date_note', models.CharField(blank=True, help_text='Where the date comes from; required when supplied by an editor.', max_length=500)),
-                ('period_start', models.DateField(blank=True, help_text='Start of the period covered.', null=True)),
-                ('period_start_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('period_end', models.DateField(blank=True, help_text='End of the period covered.', null=True)),
-                ('period_end_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('place', models.CharField(blank=True, help_text='Free text, e.g. “Aleppo governorate”.', max_length=300)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=20)),
-                ('first_published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('assessment', models.CharField(choices=[('unassessed', 'unassessed'), ('corroborated', 'corroborated'), ('contested', 'contested'), ('unsupported', 'unsupported'), ('refuted', 'refuted'), ('retracted', 'retracted')], default='unassessed', max_length=20)),
-                ('assessment_rationale', models.TextField(blank=True, help_text='Public: a short reason for the assessment.')),
-                ('internal_notes', models.TextField(blank=True, help_text='For editors only; never public.')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The permalink. It cannot change once the claim has been published.",
+                        max_length=120,
+                    ),
+                ),
+                ("text", models.TextField(help_text="The statement in English.")),
+                (
+                    "text_kind",
+                    models.CharField(
+                        choices=[
+                            ("verbatim_original", "verbatim, original wording"),
+                            ("verbatim_translation", "verbatim, in translation"),
+                            ("paraphrase", "paraphrase"),
+                        ],
+                        default="paraphrase",
+                        help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?",
+                        max_length=20,
+                        verbose_name="wording",
+                    ),
+                ),
+                (
+                    "original_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="The words in the language they were said in, when known.",
+                    ),
+                ),
+                (
+                    "original_language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Language code of the original text, e.g. “ar” or “ru”.",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "translator",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who translated the words, when translated.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "speaker_role",
+                    models.CharField(
+                        blank=True,
+                        help_text="The speaker's role as the source states it, e.g. “Kremlin spokesperson”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "said_qualifier",
+                    models.CharField(
+                        choices=[
+                            ("on", "on (or in) the date"),
+                            ("on_or_before", "on or before the date"),
+                            ("repeatedly", "repeatedly, between two bounds"),
+                            ("not_stated", "date not stated"),
+                        ],
+                        default="on",
+                        max_length=20,
+                        verbose_name="when said",
+                    ),
+                ),
+                (
+                    "said_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="For “repeatedly”, the earliest bound. Any day in the month or year when the precision is a month or a year.",
+                        null=True,
+                        verbose_name="date said",
+                    ),
+                ),
+                (
+                    "said_on_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "said_until",
+                    models.DateField(
+                        blank=True,
+                        help_text="Only for “repeatedly”: the latest bound.",
+                        null=True,
+                        verbose_name="latest bound",
+                    ),
+                ),
+                (
+                    "said_until_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "date_supplied_by_editor",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Tick when the date (or part of it, such as the year) comes from context rather than the source.",
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the date comes from; required when supplied by an editor.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(
+                        blank=True, help_text="Start of the period covered.", null=True
+                    ),
+                ),
+                (
+                    "period_start_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "period_end",
+                    models.DateField(blank=True, help_text="End of the period covered.", null=True),
+                ),
+                (
+                    "period_end_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        help_text="Free text, e.g. “Aleppo governorate”.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("first_published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "assessment",
+                    models.CharField(
+                        choices=[
+                            ("unassessed", "unassessed"),
+                            ("corroborated", "corroborated"),
+                            ("contested", "contested"),
+                            ("unsupported", "unsupported"),
+                            ("refuted", "refuted"),
+                            ("retracted", "retracted"),
+                        ],
+                        default="unassessed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "assessment_rationale",
+                    models.TextField(
+                        blank=True, help_text="Public: a short reason for the assessment."
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="For editors only; never public."),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical claim',
-                'verbose_name_plural': 'historical claims',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical claim",
+                "verbose_name_plural": "historical claims",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMeasure',
+            name="HistoricalMeasure",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(db_index=True, help_text='What is counted, e.g. “civilians killed”.', max_length=200)),
-                ('unit', models.CharField(choices=[('people', 'people'), ('attacks', 'attacks'), ('incidents', 'incidents'), ('percent', 'percent'), ('other', 'other')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                (
+                    "name",
+                    models.CharField(
+                        db_index=True,
+                        help_text="What is counted, e.g. “civilians killed”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("people", "people"),
+                            ("attacks", "attacks"),
+                            ("incidents", "incidents"),
+                            ("percent", "percent"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical measure',
-                'verbose_name_plural': 'historical measures',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical measure",
+                "verbose_name_plural": "historical measures",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRebuttal',
+            name="HistoricalRebuttal",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('denies', 'denies'), ('contradicts', 'contradicts'), ('disputes_figure', 'disputes the figure'), ('qualifies', 'qualifies'), ('shifts_blame', 'shifts blame'), ('concedes', 'concedes')], help_text='How the counterclaim answers the claim.', max_length=20)),
-                ('note', models.TextField(blank=True, help_text="The editor's note. Say so when the source does not state that one statement answered the other.")),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, help_text='The statement being answered.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('counterclaim', models.ForeignKey(blank=True, db_constraint=False, help_text='The statement that answers it.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("denies", "denies"),
+                            ("contradicts", "contradicts"),
+                            ("disputes_figure", "disputes the figure"),
+                            ("qualifies", "qualifies"),
+                            ("shifts_blame", "shifts blame"),
+                            ("concedes", "concedes"),
+                        ],
+                        help_text="How the counterclaim answers the claim.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="The editor's note. Say so when the source does not state that one statement answered the other.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The statement being answered.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "counterclaim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The statement that answers it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical rebuttal',
-                'verbose_name_plural': 'historical rebuttals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical rebuttal",
+                "verbose_name_plural": "historical rebuttals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSource',
+            name="HistoricalSource",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100)),
-                ('title', models.CharField(blank=True, help_text='Leave empty if not stated.', max_length=500)),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('published_on', models.DateField(blank=True, help_text='Leave empty if not stated. With month or year precision, any day in it.', null=True, verbose_name='publication date')),
-                ('published_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5, verbose_name='publication date precision')),
-                ('date_note', models.CharField(blank=True, help_text='Where the date comes from when the document itself does not give it.', max_length=500)),
-                ('kind', models.CharField(choices=[('report', 'report'), ('news_article', 'news article'), ('official_statement', 'official statement'), ('transcript', 'transcript'), ('video', 'video'), ('social_media_post', 'social media post'), ('dataset', 'dataset'), ('other', 'other')], default='news_article', max_length=20)),
-                ('note', models.TextField(blank=True, help_text='Public: what the document is, or how it is known when no copy is at hand.')),
-                ('language', models.CharField(blank=True, help_text='Language code of the document, e.g. “en”, “ar”, “ru”.', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).')])),
-                ('archive_url', models.URLField(blank=True, help_text='A web archive copy.', max_length=2000, verbose_name='archived copy')),
-                ('accessed_on', models.DateField(blank=True, null=True, verbose_name='access date')),
-                ('file', models.TextField(blank=True, help_text='A preserved copy. Its SHA-256 is computed when it is uploaded.', max_length=100, verbose_name='evidence file')),
-                ('file_sha256', models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the file')),
-                ('restricted', models.BooleanField(default=False, help_text='Never shown to readers or exported publicly (e.g. to protect witnesses).')),
-                ('internal_notes', models.TextField(blank=True, help_text='For editors only; never public.')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in links and fixtures.", max_length=100
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="Leave empty if not stated.", max_length=500
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "published_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave empty if not stated. With month or year precision, any day in it.",
+                        null=True,
+                        verbose_name="publication date",
+                    ),
+                ),
+                (
+                    "published_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="publication date precision",
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the date comes from when the document itself does not give it.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report", "report"),
+                            ("news_article", "news article"),
+                            ("official_statement", "official statement"),
+                            ("transcript", "transcript"),
+                            ("video", "video"),
+                            ("social_media_post", "social media post"),
+                            ("dataset", "dataset"),
+                            ("other", "other"),
+                        ],
+                        default="news_article",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Public: what the document is, or how it is known when no copy is at hand.",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Language code of the document, e.g. “en”, “ar”, “ru”.",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "archive_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="A web archive copy.",
+                        max_length=2000,
+                        verbose_name="archived copy",
+                    ),
+                ),
+                (
+                    "accessed_on",
+                    models.DateField(blank=True, null=True, verbose_name="access date"),
+                ),
+                (
+                    "file",
+                    models.TextField(
+                        blank=True,
+                        help_text="A preserved copy. Its SHA-256 is computed when it is uploaded.",
+                        max_length=100,
+                        verbose_name="evidence file",
+                    ),
+                ),
+                (
+                    "file_sha256",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="SHA-256 of the file",
+                    ),
+                ),
+                (
+                    "restricted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Never shown to readers or exported publicly (e.g. to protect witnesses).",
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="For editors only; never public."),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical source',
-                'verbose_name_plural': 'historical sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical source",
+                "verbose_name_plural": "historical sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSpeaker',
+            name="HistoricalSpeaker",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('short_name', models.CharField(blank=True, help_text='An abbreviation readers know, e.g. “SNHR”.', max_length=50)),
-                ('slug', models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100)),
-                ('kind', models.CharField(choices=[('person', 'person'), ('government', 'government'), ('military', 'military'), ('armed_group', 'armed group'), ('ngo', 'NGO or watchdog'), ('media', 'media'), ('international_body', 'international body'), ('unattributed', 'unattributed'), ('other', 'other')], help_text='“Unattributed” stands for wordings like “officials said” or “reportedly”.', max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('website', models.URLField(blank=True, max_length=500)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "short_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="An abbreviation readers know, e.g. “SNHR”.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in links and fixtures.", max_length=100
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "person"),
+                            ("government", "government"),
+                            ("military", "military"),
+                            ("armed_group", "armed group"),
+                            ("ngo", "NGO or watchdog"),
+                            ("media", "media"),
+                            ("international_body", "international body"),
+                            ("unattributed", "unattributed"),
+                            ("other", "other"),
+                        ],
+                        help_text="“Unattributed” stands for wordings like “officials said” or “reportedly”.",
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("website", models.URLField(blank=True, max_length=500)),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical speaker',
-                'verbose_name_plural': 'historical speakers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical speaker",
+                "verbose_name_plural": "historical speakers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTopic',
+            name="HistoricalTopic",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical topic',
-                'verbose_name_plural': 'historical topics',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical topic",
+                "verbose_name_plural": "historical topics",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100, unique=True)),
-                ('title', models.CharField(blank=True, help_text='Leave empty if not stated.', max_length=500)),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('published_on', models.DateField(blank=True, help_text='Leave empty if not stated. With month or year precision, any day in it.', null=True, verbose_name='publication date')),
-                ('published_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5, verbose_name='publication date precision')),
-                ('date_note', models.CharField(blank=True, help_text='Where the date comes from when the document itself does not give it.', max_length=500)),
-                ('kind', models.CharField(choices=[('report', 'report'), ('news_article', 'news article'), ('official_statement', 'official statement'), ('transcript', 'transcript'), ('video', 'video'), ('social_media_post', 'social media post'), ('dataset', 'dataset'), ('other', 'other')], default='news_article', max_length=20)),
-                ('note', models.TextField(blank=True, help_text='Public: what the document is, or how it is known when no copy is at hand.')),
-                ('language', models.CharField(blank=True, help_text='Language code of the document, e.g. “en”, “ar”, “ru”.', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).')])),
-                ('archive_url', models.URLField(blank=True, help_text='A web archive copy.', max_length=2000, verbose_name='archived copy')),
-                ('accessed_on', models.DateField(blank=True, null=True, verbose_name='access date')),
-                ('file', claims.models.EvidenceFileField(blank=True, help_text='A preserved copy. Its SHA-256 is computed when it is uploaded.', upload_to='evidence/%Y/%m/', verbose_name='evidence file')),
-                ('file_sha256', models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256 of the file')),
-                ('restricted', models.BooleanField(default=False, help_text='Never shown to readers or exported publicly (e.g. to protect witnesses).')),
-                ('internal_notes', models.TextField(blank=True, help_text='For editors only; never public.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('relays', models.ManyToManyField(blank=True, help_text='Sources this one reports on, e.g. an article relaying an SNHR report. Two sources relaying the same report are not independent.', related_name='relayed_by', to='claims.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in links and fixtures.",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="Leave empty if not stated.", max_length=500
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "published_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave empty if not stated. With month or year precision, any day in it.",
+                        null=True,
+                        verbose_name="publication date",
+                    ),
+                ),
+                (
+                    "published_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="publication date precision",
+                    ),
+                ),
+                (
+                    "date_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the date comes from when the document itself does not give it.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report", "report"),
+                            ("news_article", "news article"),
+                            ("official_statement", "official statement"),
+                            ("transcript", "transcript"),
+                            ("video", "video"),
+                            ("social_media_post", "social media post"),
+                            ("dataset", "dataset"),
+                            ("other", "other"),
+                        ],
+                        default="news_article",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Public: what the document is, or how it is known when no copy is at hand.",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Language code of the document, e.g. “en”, “ar”, “ru”.",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Give a language code such as “ar”, “ru”, “en” or “zh-Hant” (BCP 47).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "archive_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="A web archive copy.",
+                        max_length=2000,
+                        verbose_name="archived copy",
+                    ),
+                ),
+                (
+                    "accessed_on",
+                    models.DateField(blank=True, null=True, verbose_name="access date"),
+                ),
+                (
+                    "file",
+                    claims.models.EvidenceFileField(
+                        blank=True,
+                        help_text="A preserved copy. Its SHA-256 is computed when it is uploaded.",
+                        upload_to="evidence/%Y/%m/",
+                        verbose_name="evidence file",
+                    ),
+                ),
+                (
+                    "file_sha256",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="SHA-256 of the file",
+                    ),
+                ),
+                (
+                    "restricted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Never shown to readers or exported publicly (e.g. to protect witnesses).",
+                    ),
+                ),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="For editors only; never public."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "relays",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Sources this one reports on, e.g. an article relaying an SNHR report. Two sources relaying the same report are not independent.",
+                        related_name="relayed_by",
+                        to="claims.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'ordering': ['slug'],
+                "verbose_name": "source",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSource_relays',
+            name="HistoricalSource_relays",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='claims.historicalsource')),
-                ('from_source', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.source')),
-                ('to_source', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="claims.historicalsource",
+                    ),
+                ),
+                (
+                    "from_source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.source",
+                    ),
+                ),
+                (
+                    "to_source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSource_relays',
+                "verbose_name": "HistoricalSource_relays",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCitation',
+            name="HistoricalCitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('appeared_in', 'appeared in'), ('supports', 'supports'), ('contradicts', 'contradicts'), ('context', 'gives context')], default='appeared_in', help_text='“Appeared in”: where the statement was made or reported. The others: evidence for, against or around it.', max_length=20)),
-                ('locator', models.CharField(blank=True, help_text='Page, paragraph or timestamp, e.g. “p. 4”, “¶ 6”.', max_length=200)),
-                ('excerpt', models.TextField(blank=True, help_text='The passage of the source this rests on.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("appeared_in", "appeared in"),
+                            ("supports", "supports"),
+                            ("contradicts", "contradicts"),
+                            ("context", "gives context"),
+                        ],
+                        default="appeared_in",
+                        help_text="“Appeared in”: where the statement was made or reported. The others: evidence for, against or around it.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "locator",
+                    models.CharField(
+                        blank=True,
+                        help_text="Page, paragraph or timestamp, e.g. “p. 4”, “¶ 6”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        blank=True, help_text="The passage of the source this rests on."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical citation',
-                'verbose_name_plural': 'historical citations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical citation",
+                "verbose_name_plural": "historical citations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Speaker',
+            name="Speaker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('short_name', models.CharField(blank=True, help_text='An abbreviation readers know, e.g. “SNHR”.', max_length=50)),
-                ('slug', models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('person', 'person'), ('government', 'government'), ('military', 'military'), ('armed_group', 'armed group'), ('ngo', 'NGO or watchdog'), ('media', 'media'), ('international_body', 'international body'), ('unattributed', 'unattributed'), ('other', 'other')], help_text='“Unattributed” stands for wordings like “officials said” or “reportedly”.', max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('website', models.URLField(blank=True, max_length=500)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisations', models.ManyToManyField(blank=True, help_text='Bodies this speaker belongs to or speaks for, e.g. Dmitry Peskov – Kremlin.', limit_choices_to=models.Q(('kind', 'person'), _negated=True), related_name='members', to='claims.speaker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "short_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="An abbreviation readers know, e.g. “SNHR”.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in links and fixtures.",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "person"),
+                            ("government", "government"),
+                            ("military", "military"),
+                            ("armed_group", "armed group"),
+                            ("ngo", "NGO or watchdog"),
+                            ("media", "media"),
+                            ("international_body", "international body"),
+                            ("unattributed", "unattributed"),
+                            ("other", "other"),
+                        ],
+                        help_text="“Unattributed” stands for wordings like “officials said” or “reportedly”.",
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("website", models.URLField(blank=True, max_length=500)),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisations",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Bodies this speaker belongs to or speaks for, e.g. Dmitry Peskov – Kremlin.",
+                        limit_choices_to=models.Q(("kind", "person"), _negated=True),
+                        related_name="members",
+                        to="claims.speaker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'speaker',
-                'ordering': ['name', 'slug'],
+                "verbose_name": "speaker",
+                "ordering": ["name", "slug"],
             },
         ),
         migrations.AddField(
-            model_name='source',
-            name='publisher',
-            field=models.ForeignKey(blank=True, help_text='Usually a media outlet or NGO. Leave empty if not stated.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='claims.speaker'),
+            model_name="source",
+            name="publisher",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Usually a media outlet or NGO. Leave empty if not stated.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="published_sources",
+                to="claims.speaker",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalSpeaker_organisations',
+            name="HistoricalSpeaker_organisations",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='claims.historicalspeaker')),
-                ('from_speaker', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker')),
-                ('to_speaker', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="claims.historicalspeaker",
+                    ),
+                ),
+                (
+                    "from_speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.speaker",
+                    ),
+                ),
+                (
+                    "to_speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.speaker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSpeaker_organisations',
+                "verbose_name": "HistoricalSpeaker_organisations",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalsource',
-            name='publisher',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Usually a media outlet or NGO. Leave empty if not stated.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker'),
+            model_name="historicalsource",
+            name="publisher",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Usually a media outlet or NGO. Leave empty if not stated.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="claims.speaker",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalFigure',
+            name="HistoricalFigure",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(blank=True, help_text='Order within the claim; filled in automatically when left empty.')),
-                ('value_min', models.DecimalField(decimal_places=2, help_text='The number, or the low end of a range.', max_digits=16, verbose_name='value')),
-                ('value_max', models.DecimalField(blank=True, decimal_places=2, help_text='Only for a range, e.g. 1,006 – 1,410.', max_digits=16, null=True, verbose_name='high end')),
-                ('qualifier', models.CharField(choices=[('exact', 'exactly (as stated)'), ('about', 'about'), ('estimated', 'an estimated'), ('at_least', 'at least'), ('at_most', 'at most'), ('more_than', 'more than'), ('fewer_than', 'fewer than'), ('almost', 'almost')], default='exact', max_length=20)),
-                ('stated_as', models.CharField(blank=True, help_text='The words of the source, e.g. “an estimated 679”.', max_length=300)),
-                ('period_start', models.DateField(blank=True, help_text="Only when it differs from the claim's period.", null=True)),
-                ('period_start_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('period_end_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('place', models.CharField(blank=True, help_text="Only when it differs from the claim's place.", max_length=300)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('part_of', models.ForeignKey(blank=True, db_constraint=False, help_text='A larger figure of the same claim this one is part of (1,928 children within 6,686 civilians).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.figure')),
-                ('measure', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.measure')),
-                ('attributed_to', models.ForeignKey(blank=True, db_constraint=False, help_text='The party the figure is attributed to, e.g. Russian forces.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Order within the claim; filled in automatically when left empty.",
+                    ),
+                ),
+                (
+                    "value_min",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="The number, or the low end of a range.",
+                        max_digits=16,
+                        verbose_name="value",
+                    ),
+                ),
+                (
+                    "value_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Only for a range, e.g. 1,006 – 1,410.",
+                        max_digits=16,
+                        null=True,
+                        verbose_name="high end",
+                    ),
+                ),
+                (
+                    "qualifier",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exactly (as stated)"),
+                            ("about", "about"),
+                            ("estimated", "an estimated"),
+                            ("at_least", "at least"),
+                            ("at_most", "at most"),
+                            ("more_than", "more than"),
+                            ("fewer_than", "fewer than"),
+                            ("almost", "almost"),
+                        ],
+                        default="exact",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "stated_as",
+                    models.CharField(
+                        blank=True,
+                        help_text="The words of the source, e.g. “an estimated 679”.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="Only when it differs from the claim's period.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "period_start_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "period_end_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only when it differs from the claim's place.",
+                        max_length=300,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="A larger figure of the same claim this one is part of (1,928 children within 6,686 civilians).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.figure",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.measure",
+                    ),
+                ),
+                (
+                    "attributed_to",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The party the figure is attributed to, e.g. Russian forces.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.speaker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical figure',
-                'verbose_name_plural': 'historical figures',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical figure",
+                "verbose_name_plural": "historical figures",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalClaim_accused',
+            name="HistoricalClaim_accused",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='claims.historicalclaim')),
-                ('speaker', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="claims.historicalclaim",
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.speaker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalClaim_accused',
+                "verbose_name": "HistoricalClaim_accused",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='speaker',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker'),
+            model_name="historicalclaim",
+            name="speaker",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="claims.speaker",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='speaking_for',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The organisation the speaker spoke for at the time.', limit_choices_to=models.Q(('kind', 'person'), _negated=True), null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.speaker'),
+            model_name="historicalclaim",
+            name="speaking_for",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The organisation the speaker spoke for at the time.",
+                limit_choices_to=models.Q(("kind", "person"), _negated=True),
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="claims.speaker",
+            ),
         ),
         migrations.AddField(
-            model_name='figure',
-            name='attributed_to',
-            field=models.ForeignKey(blank=True, help_text='The party the figure is attributed to, e.g. Russian forces.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attributed_figures', to='claims.speaker'),
+            model_name="figure",
+            name="attributed_to",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The party the figure is attributed to, e.g. Russian forces.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="attributed_figures",
+                to="claims.speaker",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='accused',
-            field=models.ManyToManyField(blank=True, help_text='The parties the statement holds responsible.', related_name='accusations', to='claims.speaker', verbose_name='parties accused'),
+            model_name="claim",
+            name="accused",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The parties the statement holds responsible.",
+                related_name="accusations",
+                to="claims.speaker",
+                verbose_name="parties accused",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='speaker',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='claims.speaker'),
+            model_name="claim",
+            name="speaker",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="claims.speaker",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='speaking_for',
-            field=models.ForeignKey(blank=True, help_text='The organisation the speaker spoke for at the time.', limit_choices_to=models.Q(('kind', 'person'), _negated=True), null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims_made_for', to='claims.speaker'),
+            model_name="claim",
+            name="speaking_for",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The organisation the speaker spoke for at the time.",
+                limit_choices_to=models.Q(("kind", "person"), _negated=True),
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims_made_for",
+                to="claims.speaker",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalClaim_topics',
+            name="HistoricalClaim_topics",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='claims.historicalclaim')),
-                ('topic', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.topic')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="claims.historicalclaim",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalClaim_topics',
+                "verbose_name": "HistoricalClaim_topics",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='topics',
-            field=models.ManyToManyField(blank=True, related_name='claims', to='claims.topic'),
+            model_name="claim",
+            name="topics",
+            field=models.ManyToManyField(blank=True, related_name="claims", to="claims.topic"),
         ),
         migrations.CreateModel(
-            name='Rebuttal',
+            name="Rebuttal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('denies', 'denies'), ('contradicts', 'contradicts'), ('disputes_figure', 'disputes the figure'), ('qualifies', 'qualifies'), ('shifts_blame', 'shifts blame'), ('concedes', 'concedes')], help_text='How the counterclaim answers the claim.', max_length=20)),
-                ('note', models.TextField(blank=True, help_text="The editor's note. Say so when the source does not state that one statement answered the other.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('claim', models.ForeignKey(help_text='The statement being answered.', on_delete=django.db.models.deletion.CASCADE, related_name='rebuttals', to='claims.claim')),
-                ('counterclaim', models.ForeignKey(help_text='The statement that answers it.', on_delete=django.db.models.deletion.CASCADE, related_name='rebuts', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("denies", "denies"),
+                            ("contradicts", "contradicts"),
+                            ("disputes_figure", "disputes the figure"),
+                            ("qualifies", "qualifies"),
+                            ("shifts_blame", "shifts blame"),
+                            ("concedes", "concedes"),
+                        ],
+                        help_text="How the counterclaim answers the claim.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="The editor's note. Say so when the source does not state that one statement answered the other.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        help_text="The statement being answered.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rebuttals",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "counterclaim",
+                    models.ForeignKey(
+                        help_text="The statement that answers it.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rebuts",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rebuttal',
-                'ordering': ['claim', 'counterclaim'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('claim', models.F('counterclaim')), _negated=True), name='claims_rebuttal_not_self', violation_error_message='A claim cannot rebut itself.'), models.UniqueConstraint(fields=('claim', 'counterclaim'), name='claims_rebuttal_unique', violation_error_message='These two claims are already paired.'), models.UniqueConstraint(django.db.models.functions.comparison.Least('claim', 'counterclaim'), django.db.models.functions.comparison.Greatest('claim', 'counterclaim'), name='claims_rebuttal_unique_either_way', violation_error_message='These two claims are already paired the other way round.')],
+                "verbose_name": "rebuttal",
+                "ordering": ["claim", "counterclaim"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("claim", models.F("counterclaim")), _negated=True),
+                        name="claims_rebuttal_not_self",
+                        violation_error_message="A claim cannot rebut itself.",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("claim", "counterclaim"),
+                        name="claims_rebuttal_unique",
+                        violation_error_message="These two claims are already paired.",
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.comparison.Least("claim", "counterclaim"),
+                        django.db.models.functions.comparison.Greatest("claim", "counterclaim"),
+                        name="claims_rebuttal_unique_either_way",
+                        violation_error_message="These two claims are already paired the other way round.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('appeared_in', 'appeared in'), ('supports', 'supports'), ('contradicts', 'contradicts'), ('context', 'gives context')], default='appeared_in', help_text='“Appeared in”: where the statement was made or reported. The others: evidence for, against or around it.', max_length=20)),
-                ('locator', models.CharField(blank=True, help_text='Page, paragraph or timestamp, e.g. “p. 4”, “¶ 6”.', max_length=200)),
-                ('excerpt', models.TextField(blank=True, help_text='The passage of the source this rests on.')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='claims.claim')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='claims.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("appeared_in", "appeared in"),
+                            ("supports", "supports"),
+                            ("contradicts", "contradicts"),
+                            ("context", "gives context"),
+                        ],
+                        default="appeared_in",
+                        help_text="“Appeared in”: where the statement was made or reported. The others: evidence for, against or around it.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "locator",
+                    models.CharField(
+                        blank=True,
+                        help_text="Page, paragraph or timestamp, e.g. “p. 4”, “¶ 6”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        blank=True, help_text="The passage of the source this rests on."
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations",
+                        to="claims.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'citation',
-                'ordering': ['claim', 'role', 'source', 'locator'],
-                'constraints': [models.UniqueConstraint(fields=('claim', 'source', 'role', 'locator'), name='claims_citation_unique', violation_error_message='This source is already cited in this role at this place.')],
+                "verbose_name": "citation",
+                "ordering": ["claim", "role", "source", "locator"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("claim", "source", "role", "locator"),
+                        name="claims_citation_unique",
+                        violation_error_message="This source is already cited in this role at this place.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('published_on__isnull', True), ('published_precision', 'day'), models.Q(('published_on__day', 1), ('published_precision', 'month')), models.Q(('published_on__day', 1), ('published_on__month', 1), ('published_precision', 'year')), _connector='OR'), name='claims_source_published_on_truncated', violation_error_message='The published on must be the first day of its published precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("published_on__isnull", True),
+                    ("published_precision", "day"),
+                    models.Q(("published_on__day", 1), ("published_precision", "month")),
+                    models.Q(
+                        ("published_on__day", 1),
+                        ("published_on__month", 1),
+                        ("published_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_source_published_on_truncated",
+                violation_error_message="The published on must be the first day of its published precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('claim', 'position'), name='claims_figure_unique_position', violation_error_message='Another figure of this claim has this position.'),
+            model_name="figure",
+            constraint=models.UniqueConstraint(
+                fields=("claim", "position"),
+                name="claims_figure_unique_position",
+                violation_error_message="Another figure of this claim has this position.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('value_max__isnull', True), ('value_max__gte', models.F('value_min')), _connector='OR'), name='claims_figure_min_le_max', violation_error_message='The high end of a range cannot be below its low end.'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value_max__isnull", True),
+                    ("value_max__gte", models.F("value_min")),
+                    _connector="OR",
+                ),
+                name="claims_figure_min_le_max",
+                violation_error_message="The high end of a range cannot be below its low end.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_end__isnull', True), ('period_start__lte', models.F('period_end')), _connector='OR'), name='claims_figure_period_ordered', violation_error_message='The period cannot end before it starts.'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_start__isnull", True),
+                    ("period_end__isnull", True),
+                    ("period_start__lte", models.F("period_end")),
+                    _connector="OR",
+                ),
+                name="claims_figure_period_ordered",
+                violation_error_message="The period cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_start_precision', 'day'), models.Q(('period_start__day', 1), ('period_start_precision', 'month')), models.Q(('period_start__day', 1), ('period_start__month', 1), ('period_start_precision', 'year')), _connector='OR'), name='claims_figure_period_start_truncated', violation_error_message='The period start must be the first day of its period start precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_start__isnull", True),
+                    ("period_start_precision", "day"),
+                    models.Q(("period_start__day", 1), ("period_start_precision", "month")),
+                    models.Q(
+                        ("period_start__day", 1),
+                        ("period_start__month", 1),
+                        ("period_start_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_figure_period_start_truncated",
+                violation_error_message="The period start must be the first day of its period start precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__isnull', True), ('period_end_precision', 'day'), models.Q(('period_end__day', 1), ('period_end_precision', 'month')), models.Q(('period_end__day', 1), ('period_end__month', 1), ('period_end_precision', 'year')), _connector='OR'), name='claims_figure_period_end_truncated', violation_error_message='The period end must be the first day of its period end precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_end__isnull", True),
+                    ("period_end_precision", "day"),
+                    models.Q(("period_end__day", 1), ("period_end_precision", "month")),
+                    models.Q(
+                        ("period_end__day", 1),
+                        ("period_end__month", 1),
+                        ("period_end_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_figure_period_end_truncated",
+                violation_error_message="The period end must be the first day of its period end precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('said_on__isnull', True), ('said_on_precision', 'day'), models.Q(('said_on__day', 1), ('said_on_precision', 'month')), models.Q(('said_on__day', 1), ('said_on__month', 1), ('said_on_precision', 'year')), _connector='OR'), name='claims_claim_said_on_truncated', violation_error_message='The said on must be the first day of its said on precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("said_on__isnull", True),
+                    ("said_on_precision", "day"),
+                    models.Q(("said_on__day", 1), ("said_on_precision", "month")),
+                    models.Q(
+                        ("said_on__day", 1), ("said_on__month", 1), ("said_on_precision", "year")
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_said_on_truncated",
+                violation_error_message="The said on must be the first day of its said on precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('said_until__isnull', True), ('said_until_precision', 'day'), models.Q(('said_until__day', 1), ('said_until_precision', 'month')), models.Q(('said_until__day', 1), ('said_until__month', 1), ('said_until_precision', 'year')), _connector='OR'), name='claims_claim_said_until_truncated', violation_error_message='The said until must be the first day of its said until precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("said_until__isnull", True),
+                    ("said_until_precision", "day"),
+                    models.Q(("said_until__day", 1), ("said_until_precision", "month")),
+                    models.Q(
+                        ("said_until__day", 1),
+                        ("said_until__month", 1),
+                        ("said_until_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_said_until_truncated",
+                violation_error_message="The said until must be the first day of its said until precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_start_precision', 'day'), models.Q(('period_start__day', 1), ('period_start_precision', 'month')), models.Q(('period_start__day', 1), ('period_start__month', 1), ('period_start_precision', 'year')), _connector='OR'), name='claims_claim_period_start_truncated', violation_error_message='The period start must be the first day of its period start precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_start__isnull", True),
+                    ("period_start_precision", "day"),
+                    models.Q(("period_start__day", 1), ("period_start_precision", "month")),
+                    models.Q(
+                        ("period_start__day", 1),
+                        ("period_start__month", 1),
+                        ("period_start_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_period_start_truncated",
+                violation_error_message="The period start must be the first day of its period start precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__isnull', True), ('period_end_precision', 'day'), models.Q(('period_end__day', 1), ('period_end_precision', 'month')), models.Q(('period_end__day', 1), ('period_end__month', 1), ('period_end_precision', 'year')), _connector='OR'), name='claims_claim_period_end_truncated', violation_error_message='The period end must be the first day of its period end precision: the 1st of the month for a month, 1 January for a year.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_end__isnull", True),
+                    ("period_end_precision", "day"),
+                    models.Q(("period_end__day", 1), ("period_end_precision", "month")),
+                    models.Q(
+                        ("period_end__day", 1),
+                        ("period_end__month", 1),
+                        ("period_end_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_period_end_truncated",
+                violation_error_message="The period end must be the first day of its period end precision: the 1st of the month for a month, 1 January for a year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('said_qualifier', 'not_stated'), _negated=True), models.Q(('said_on__isnull', True), ('said_until__isnull', True)), _connector='OR'), name='claims_claim_not_stated_has_no_date', violation_error_message='A claim whose date is “not stated” cannot have a date.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("said_qualifier", "not_stated"), _negated=True),
+                    models.Q(("said_on__isnull", True), ("said_until__isnull", True)),
+                    _connector="OR",
+                ),
+                name="claims_claim_not_stated_has_no_date",
+                violation_error_message="A claim whose date is “not stated” cannot have a date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('said_qualifier', 'repeatedly'), ('said_until__isnull', True), _connector='OR'), name='claims_claim_latest_bound_only_when_repeated', violation_error_message='A latest bound is only for statements made repeatedly.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("said_qualifier", "repeatedly"), ("said_until__isnull", True), _connector="OR"
+                ),
+                name="claims_claim_latest_bound_only_when_repeated",
+                violation_error_message="A latest bound is only for statements made repeatedly.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('said_on__isnull', True), ('said_until__isnull', True), ('said_on__lte', models.F('said_until')), _connector='OR'), name='claims_claim_said_bounds_ordered', violation_error_message='The earliest bound must not be after the latest bound.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("said_on__isnull", True),
+                    ("said_until__isnull", True),
+                    ("said_on__lte", models.F("said_until")),
+                    _connector="OR",
+                ),
+                name="claims_claim_said_bounds_ordered",
+                violation_error_message="The earliest bound must not be after the latest bound.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_end__isnull', True), ('period_start__lte', models.F('period_end')), _connector='OR'), name='claims_claim_period_ordered', violation_error_message='The period cannot end before it starts.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("period_start__isnull", True),
+                    ("period_end__isnull", True),
+                    ("period_start__lte", models.F("period_end")),
+                    _connector="OR",
+                ),
+                name="claims_claim_period_ordered",
+                violation_error_message="The period cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('date_supplied_by_editor', False), models.Q(('date_note', ''), _negated=True), _connector='OR'), name='claims_claim_editor_date_has_note', violation_error_message='Say where an editor-supplied date comes from.'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_supplied_by_editor", False),
+                    models.Q(("date_note", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="claims_claim_editor_date_has_note",
+                violation_error_message="Say where an editor-supplied date comes from.",
+            ),
         ),
     ]

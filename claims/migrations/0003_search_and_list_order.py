@@ -6,36 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0002_editors_group'),
+        ("claims", "0002_editors_group"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='claim',
-            options={'ordering': ['-said_sort', '-id'], 'permissions': [('publish_claim', 'Can publish and unpublish claims')], 'verbose_name': 'claim'},
+            name="claim",
+            options={
+                "ordering": ["-said_sort", "-id"],
+                "permissions": [("publish_claim", "Can publish and unpublish claims")],
+                "verbose_name": "claim",
+            },
         ),
         migrations.AddField(
-            model_name='claim',
-            name='said_sort',
-            field=models.GeneratedField(db_persist=True, serialize=False, expression=django.db.models.functions.comparison.Coalesce('said_on', 'said_until', models.Value(datetime.date(1, 1, 1))), output_field=models.DateField()),
+            model_name="claim",
+            name="said_sort",
+            field=models.GeneratedField(
+                db_persist=True,
+                serialize=False,
+                expression=django.db.models.functions.comparison.Coalesce(
+                    "said_on", "said_until", models.Value(datetime.date(1, 1, 1))
+                ),
+                output_field=models.DateField(),
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='search_document',
+            model_name="claim",
+            name="search_document",
             field=models.TextField(blank=True, editable=False, serialize=False),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', '-said_sort', '-id'], name='claims_list_by_date'),
+            model_name="claim",
+            index=models.Index(fields=["status", "-said_sort", "-id"], name="claims_list_by_date"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'speaker', '-said_sort', '-id'], name='claims_list_speaker'),
+            model_name="claim",
+            index=models.Index(
+                fields=["status", "speaker", "-said_sort", "-id"], name="claims_list_speaker"
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'assessment', '-said_sort', '-id'], name='claims_list_assessment'),
+            model_name="claim",
+            index=models.Index(
+                fields=["status", "assessment", "-said_sort", "-id"], name="claims_list_assessment"
+            ),
         ),
     ]

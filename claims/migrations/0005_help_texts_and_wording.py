@@ -4,90 +4,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0004_search_index'),
+        ("claims", "0004_search_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='text_kind',
-            field=models.CharField(choices=[('verbatim_original', 'verbatim, original wording'), ('verbatim_translation', 'verbatim, in translation'), ('verbatim', 'verbatim, whether translated not stated'), ('paraphrase', 'paraphrase')], default='paraphrase', help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?", max_length=20, verbose_name='wording'),
+            model_name="claim",
+            name="text_kind",
+            field=models.CharField(
+                choices=[
+                    ("verbatim_original", "verbatim, original wording"),
+                    ("verbatim_translation", "verbatim, in translation"),
+                    ("verbatim", "verbatim, whether translated not stated"),
+                    ("paraphrase", "paraphrase"),
+                ],
+                default="paraphrase",
+                help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?",
+                max_length=20,
+                verbose_name="wording",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalclaim',
-            name='text_kind',
-            field=models.CharField(choices=[('verbatim_original', 'verbatim, original wording'), ('verbatim_translation', 'verbatim, in translation'), ('verbatim', 'verbatim, whether translated not stated'), ('paraphrase', 'paraphrase')], default='paraphrase', help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?", max_length=20, verbose_name='wording'),
+            model_name="historicalclaim",
+            name="text_kind",
+            field=models.CharField(
+                choices=[
+                    ("verbatim_original", "verbatim, original wording"),
+                    ("verbatim_translation", "verbatim, in translation"),
+                    ("verbatim", "verbatim, whether translated not stated"),
+                    ("paraphrase", "paraphrase"),
+                ],
+                default="paraphrase",
+                help_text="Is the English text the speaker's own words, a translation of them, or a paraphrase?",
+                max_length=20,
+                verbose_name="wording",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='description',
-            field=models.TextField(blank=True, help_text='Public: what is and is not counted under this measure.'),
+            model_name="historicalmeasure",
+            name="description",
+            field=models.TextField(
+                blank=True, help_text="Public: what is and is not counted under this measure."
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='slug',
-            field=models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100),
+            model_name="historicalmeasure",
+            name="slug",
+            field=models.SlugField(
+                help_text="Stable identifier used in links and fixtures.", max_length=100
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='unit',
-            field=models.CharField(choices=[('people', 'people'), ('attacks', 'attacks'), ('incidents', 'incidents'), ('percent', 'percent'), ('other', 'other')], help_text='What one counts.', max_length=20),
+            model_name="historicalmeasure",
+            name="unit",
+            field=models.CharField(
+                choices=[
+                    ("people", "people"),
+                    ("attacks", "attacks"),
+                    ("incidents", "incidents"),
+                    ("percent", "percent"),
+                    ("other", "other"),
+                ],
+                help_text="What one counts.",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalspeaker',
-            name='name',
-            field=models.CharField(help_text='The name readers know the speaker by.', max_length=200),
+            model_name="historicalspeaker",
+            name="name",
+            field=models.CharField(
+                help_text="The name readers know the speaker by.", max_length=200
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaltopic',
-            name='description',
-            field=models.TextField(blank=True, help_text='Public: what the topic covers.'),
+            model_name="historicaltopic",
+            name="description",
+            field=models.TextField(blank=True, help_text="Public: what the topic covers."),
         ),
         migrations.AlterField(
-            model_name='historicaltopic',
-            name='name',
-            field=models.CharField(db_index=True, help_text='e.g. “Civilian casualties”.', max_length=200),
+            model_name="historicaltopic",
+            name="name",
+            field=models.CharField(
+                db_index=True, help_text="e.g. “Civilian casualties”.", max_length=200
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaltopic',
-            name='slug',
-            field=models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100),
+            model_name="historicaltopic",
+            name="slug",
+            field=models.SlugField(
+                help_text="Stable identifier used in links and fixtures.", max_length=100
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='description',
-            field=models.TextField(blank=True, help_text='Public: what is and is not counted under this measure.'),
+            model_name="measure",
+            name="description",
+            field=models.TextField(
+                blank=True, help_text="Public: what is and is not counted under this measure."
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='slug',
-            field=models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100, unique=True),
+            model_name="measure",
+            name="slug",
+            field=models.SlugField(
+                help_text="Stable identifier used in links and fixtures.",
+                max_length=100,
+                unique=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='unit',
-            field=models.CharField(choices=[('people', 'people'), ('attacks', 'attacks'), ('incidents', 'incidents'), ('percent', 'percent'), ('other', 'other')], help_text='What one counts.', max_length=20),
+            model_name="measure",
+            name="unit",
+            field=models.CharField(
+                choices=[
+                    ("people", "people"),
+                    ("attacks", "attacks"),
+                    ("incidents", "incidents"),
+                    ("percent", "percent"),
+                    ("other", "other"),
+                ],
+                help_text="What one counts.",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='speaker',
-            name='name',
-            field=models.CharField(help_text='The name readers know the speaker by.', max_length=200),
+            model_name="speaker",
+            name="name",
+            field=models.CharField(
+                help_text="The name readers know the speaker by.", max_length=200
+            ),
         ),
         migrations.AlterField(
-            model_name='topic',
-            name='description',
-            field=models.TextField(blank=True, help_text='Public: what the topic covers.'),
+            model_name="topic",
+            name="description",
+            field=models.TextField(blank=True, help_text="Public: what the topic covers."),
         ),
         migrations.AlterField(
-            model_name='topic',
-            name='name',
-            field=models.CharField(help_text='e.g. “Civilian casualties”.', max_length=200, unique=True),
+            model_name="topic",
+            name="name",
+            field=models.CharField(
+                help_text="e.g. “Civilian casualties”.", max_length=200, unique=True
+            ),
         ),
         migrations.AlterField(
-            model_name='topic',
-            name='slug',
-            field=models.SlugField(help_text='Stable identifier used in links and fixtures.', max_length=100, unique=True),
+            model_name="topic",
+            name="slug",
+            field=models.SlugField(
+                help_text="Stable identifier used in links and fixtures.",
+                max_length=100,
+                unique=True,
+            ),
         ),
     ]
