@@ -1,13 +1,14 @@
 """The editors' admin: a claim is entered, sourced, quantified and paired on
 one page; lists stay fast however many rows they hold."""
 
+import copy
 import datetime
 import tempfile
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
@@ -69,6 +70,34 @@ class SaidInYearFilter(admin.SimpleListFilter):
             year = int(self.value())
             return queryset.said_within(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
         return queryset
+
+
+class ClaimForm(forms.ModelForm):
+    """A change of status goes through the same checks as everywhere else
+    (Claim.move_to): what publishing needs, a reason to withdraw."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "status" not in self.changed_data
+            or self.instance.pk is None
+            and not cleaned.get("status")
+        ):
+            return cleaned
+        candidate = copy.copy(self.instance)
+        candidate.status = self.initial.get("status", Claim.Status.DRAFT)
+        for name, value in cleaned.items():
+            if name in {f.name for f in Claim._meta.concrete_fields}:
+                setattr(candidate, name, value)
+        candidate.status = self.initial.get("status", Claim.Status.DRAFT)
+        try:
+            candidate.move_to(cleaned["status"], self.request_user)
+        except PermissionDenied as error:
+            self.add_error("status", str(error))
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages_)
+        return cleaned
 
 
 class NoSelfLinkForm(forms.ModelForm):
@@ -238,7 +267,8 @@ class ClaimAdmin(EditorAdmin):
     list_per_page = 50
     autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
     inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline]
-    actions = ["publish", "unpublish", "export_fixture"]
+    actions = ["send_to_review", "publish", "unpublish", "export_fixture"]
+    form = ClaimForm
     save_on_top = True
     fieldsets = [
         (
@@ -278,6 +308,8 @@ class ClaimAdmin(EditorAdmin):
                     "slug",
                     "status",
                     "first_published_at",
+                    "withdrawal_reason",
+                    "withdrawn_at",
                     "assessment",
                     "assessment_rationale",
                     "internal_notes",
@@ -313,9 +345,9 @@ class ClaimAdmin(EditorAdmin):
         return request.user.has_perm(PUBLISH_PERMISSION)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["first_published_at", "said_preview"]
+        readonly = ["first_published_at", "withdrawn_at", "said_preview"]
         if not self.has_publish_permission(request):
-            readonly.append("status")
+            readonly += ["status", "withdrawal_reason"]
         if obj is not None and obj.first_published_at:
             readonly.append("slug")
         return readonly
@@ -325,28 +357,45 @@ class ClaimAdmin(EditorAdmin):
             return {}
         return {"slug": ["text"]}
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:
             obj.set_status(obj.status)
         super().save_model(request, obj, form, change)
 
     def _set_status(self, request, queryset, status, verb):
-        if not self.has_publish_permission(request):
-            self.message_user(request, "You may not change publication.", messages.ERROR)
-            return
+        """Move each selected claim through Claim.move_to; those it refuses are
+        listed with the reason, the others saved with one history record each."""
         now = timezone.now()
-        claims = list(queryset.exclude(status=status).order_by("pk"))
-        for claim in claims:
-            claim.set_status(status)
+        moved, refused = [], []
+        for claim in queryset.exclude(status=status).order_by("pk"):
+            try:
+                claim.move_to(status, request.user)
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"“{claim}”: {' '.join(getattr(error, 'messages', [str(error)]))}")
+                continue
             claim.updated_at = now
+            moved.append(claim)
         bulk_update_with_history(
-            claims,
+            moved,
             Claim,
-            ["status", "first_published_at", "updated_at"],
+            ["status", "first_published_at", "withdrawn_at", "updated_at"],
             default_user=request.user,
             default_change_reason=f"{verb} from the claims list",
         )
-        self.message_user(request, f"{verb}: {len(claims)} claim(s).", messages.SUCCESS)
+        if moved:
+            self.message_user(request, f"{verb}: {len(moved)} claim(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"Not {verb.lower()}: {line}", messages.ERROR)
+
+    @admin.action(description="Send selected claims to review", permissions=["change"])
+    def send_to_review(self, request, queryset):
+        drafts = queryset.filter(status=Claim.Status.DRAFT)
+        self._set_status(request, drafts, Claim.Status.IN_REVIEW, "Sent to review")
 
     @admin.action(description="Export selected claims as fixture", permissions=["view"])
     def export_fixture(self, request, queryset):

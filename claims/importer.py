@@ -694,13 +694,10 @@ class Importer:
                 if item.model is not Claim:
                     continue
                 before = item.existing.status if item.existing else Claim.Status.DRAFT
-                if item.instance.status != before and Claim.Status.PUBLISHED in (
-                    before,
-                    item.instance.status,
-                ):
-                    self.problem(
-                        _describe(item), "status", f"{user} may not publish or unpublish claims"
-                    )
+                guarded = {Claim.Status.PUBLISHED, Claim.Status.WITHDRAWN}
+                if item.instance.status != before and guarded & {before, item.instance.status}:
+                    message = f"{user} may not publish, unpublish or withdraw claims"
+                    self.problem(_describe(item), "status", message)
 
     # Planning and writing -----------------------------------------------------------------
 

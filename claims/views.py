@@ -22,9 +22,26 @@ SEARCH_LIMIT = 1000
 SUGGESTIONS = 10
 
 
+class Withdrawn(Exception):
+    def __init__(self, claim):
+        self.claim = claim
+
+
 def get_claim(request, slug):
-    """One claim a visitor may read, with everything its page shows, or 404."""
-    return get_object_or_404(Claim.objects.visible_to(request.user).for_detail(), slug=slug)
+    """One claim a visitor may read, with everything its page shows; a
+    withdrawn claim raises Withdrawn, anything else unknown is a 404."""
+    try:
+        return Claim.objects.visible_to(request.user).for_detail().get(slug=slug)
+    except Claim.DoesNotExist:
+        withdrawn = Claim.objects.filter(slug=slug, status=Claim.Status.WITHDRAWN).first()
+        if withdrawn:
+            raise Withdrawn(withdrawn) from None
+        raise Http404("No published claim has this address.") from None
+
+
+def gone(request, claim):
+    """410 Gone: a permalink that was cited still says what became of it."""
+    return render(request, "claims/withdrawn.html", {"claim": claim}, status=410)
 
 
 def text_param(request, name, max_length):
@@ -136,7 +153,10 @@ def _with_charts(claim):
 
 @require_GET
 def claim_detail(request, slug):
-    claim = _with_charts(get_claim(request, slug))
+    try:
+        claim = _with_charts(get_claim(request, slug))
+    except Withdrawn as withdrawn:
+        return gone(request, withdrawn.claim)
     evidence = {
         role: [c for c in claim.citations.all() if c.role == role]
         for role in (Citation.Role.SUPPORTS, Citation.Role.CONTRADICTS, Citation.Role.CONTEXT)
@@ -157,7 +177,10 @@ def claim_detail(request, slug):
 
 @require_GET
 def compare(request, left, right):
-    left_claim, right_claim = get_claim(request, left), get_claim(request, right)
+    try:
+        left_claim, right_claim = get_claim(request, left), get_claim(request, right)
+    except Withdrawn as withdrawn:
+        return gone(request, withdrawn.claim)
     return render(
         request,
         "claims/compare.html",

@@ -32,6 +32,14 @@ def make_claim(**fields):
     return Claim.objects.create(**fields)
 
 
+def make_publishable(**fields):
+    """A draft with what publishing needs: a speaker, a date, an appearance."""
+    fields.setdefault("said_qualifier", Claim.DateQualifier.NOT_STATED)
+    claim = make_claim(**fields)
+    make_citation(claim)
+    return claim
+
+
 def make_measure(**fields):
     n = next(_counter)
     fields.setdefault("slug", f"measure-{n}")

@@ -11,6 +11,7 @@ from .conftest import (
     make_citation,
     make_claim,
     make_figure,
+    make_publishable,
     make_rebuttal,
     make_source,
     make_speaker,
@@ -215,7 +216,7 @@ def test_editor_crafted_status_in_change_form_is_ignored(editor_client):
 
 
 def test_bulk_publish_writes_one_history_record_per_claim(publisher_client, publisher):
-    claims = [make_claim() for _ in range(3)]
+    claims = [make_publishable() for _ in range(3)]
     already = make_claim(status=Claim.Status.PUBLISHED)
     before = {c.pk: c.history.count() for c in [*claims, already]}
 
@@ -249,7 +250,7 @@ def test_bulk_unpublish_keeps_first_publication(publisher_client):
 
 
 def test_publisher_publishes_from_the_change_form(publisher_client):
-    claim = make_claim()
+    claim = make_publishable()
     data = form_data(publisher_client.get(change_url(claim)))
     data["status"] = "published"
     assert publisher_client.post(change_url(claim), data).status_code == 302

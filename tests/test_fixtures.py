@@ -282,7 +282,7 @@ def test_import_respects_the_users_permissions(seed, tmp_path, editor):
     wipe()
     with pytest.raises(CommandError) as error:
         import_file(path, user="editor")
-    assert "may not publish or unpublish claims" in str(error.value)
+    assert "may not publish, unpublish or withdraw claims" in str(error.value)
     assert counts() == {model.__name__: 0 for model in MODELS}
 
 

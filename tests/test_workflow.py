@@ -1,0 +1,130 @@
+"""The editorial workflow: draft, in review, published, withdrawn; who may
+move a claim where, and what publishing needs."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from claims.models import Claim
+
+from .conftest import make_citation, make_claim, make_publishable, make_source, make_speaker
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:claims_claim_changelist")
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    user = django_user_model.objects.create_user("reviewer", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reviewers"))
+    return user
+
+
+def test_reviewers_group_can_publish_and_edit(reviewer):
+    assert reviewer.has_perm("claims.publish_claim")
+    assert reviewer.has_perm("claims.change_claim")
+    assert not reviewer.has_perm("auth.change_user")
+
+
+def test_editor_may_send_to_review_but_not_publish_or_withdraw(editor):
+    claim = make_publishable()
+    claim.move_to(Claim.Status.IN_REVIEW, editor)
+    assert claim.status == Claim.Status.IN_REVIEW
+    with pytest.raises(PermissionDenied):
+        claim.move_to(Claim.Status.PUBLISHED, editor)
+    with pytest.raises(PermissionDenied):
+        claim.move_to(Claim.Status.WITHDRAWN, editor, reason="Wrong")
+
+
+def test_publishing_needs_speaker_date_and_appearance(reviewer):
+    claim = make_claim(speaker=None)
+    with pytest.raises(ValidationError) as error:
+        claim.move_to(Claim.Status.PUBLISHED, reviewer)
+    problems = " ".join(error.value.messages)
+    assert "no speaker" in problems and "no date" in problems and "no appearance" in problems
+    claim.speaker = make_speaker()
+    claim.said_qualifier = Claim.DateQualifier.NOT_STATED
+    make_citation(claim)
+    claim.move_to(Claim.Status.PUBLISHED, reviewer)
+    assert claim.first_published_at is not None
+
+
+def test_corroborated_needs_two_independent_sources(reviewer):
+    claim = make_publishable(assessment=Claim.Assessment.CORROBORATED)
+    original = make_source(slug="original-report")
+    wire = make_source(slug="wire-copy", publisher=make_speaker(kind="media"))
+    echo = make_source(slug="echo-copy", publisher=make_speaker(kind="media"))
+    wire.relays.add(original)
+    echo.relays.add(original)
+    make_citation(claim, wire, role="supports")
+    make_citation(claim, echo, role="supports")
+    with pytest.raises(ValidationError, match="two independent sources"):
+        claim.move_to(Claim.Status.PUBLISHED, reviewer)
+    make_citation(claim, make_source(publisher=make_speaker(kind="ngo")), role="supports")
+    claim.move_to(Claim.Status.PUBLISHED, reviewer)
+
+
+def test_withdrawing_needs_a_reason_and_keeps_the_date(reviewer):
+    claim = make_publishable()
+    claim.move_to(Claim.Status.PUBLISHED, reviewer)
+    with pytest.raises(ValidationError):
+        claim.move_to(Claim.Status.WITHDRAWN, reviewer)
+    claim.move_to(Claim.Status.WITHDRAWN, reviewer, reason="The quote was misattributed.")
+    claim.save()
+    assert claim.withdrawn_at is not None
+
+
+def test_withdrawn_permalink_answers_410_with_date_and_reason(client, reviewer):
+    claim = make_publishable(slug="withdrawn-one", text="Words once published.")
+    claim.move_to(Claim.Status.PUBLISHED, reviewer)
+    claim.move_to(Claim.Status.WITHDRAWN, reviewer, reason="The quote was misattributed.")
+    claim.withdrawn_at = datetime.datetime(2026, 3, 4, tzinfo=datetime.UTC)
+    claim.save()
+    response = client.get(reverse("claims:claim_detail", args=["withdrawn-one"]))
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "4 March 2026" in html and "misattributed" in html
+    for url in (reverse("claims:claim_list"), reverse("claims:home"), reverse("claims:feed")):
+        assert b"Words once published" not in client.get(url).content
+    assert client.get(reverse("claims:search"), {"q": "once published"}).context["results"] == []
+
+
+def test_admin_actions_follow_the_same_rules(client, editor, reviewer):
+    ready, incomplete = make_publishable(), make_claim()
+    client.force_login(editor)
+    client.post(CHANGELIST, {"action": "send_to_review", "_selected_action": [ready.pk]})
+    ready.refresh_from_db()
+    assert ready.status == Claim.Status.IN_REVIEW
+
+    client.force_login(reviewer)
+    response = client.post(
+        CHANGELIST,
+        {"action": "publish", "_selected_action": [ready.pk, incomplete.pk]},
+        follow=True,
+    )
+    ready.refresh_from_db()
+    incomplete.refresh_from_db()
+    assert ready.status == Claim.Status.PUBLISHED
+    assert incomplete.status == Claim.Status.DRAFT
+    assert "no appearance" in response.content.decode()
+
+
+def test_change_form_refuses_to_publish_an_incomplete_claim(client, reviewer):
+    from .test_admin import error_text, form_data
+
+    claim = make_claim(speaker=None)
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    client.force_login(reviewer)
+    data = form_data(client.get(url))
+    data["status"] = "published"
+    response = client.post(url, data)
+    assert "no speaker" in error_text(response)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DRAFT
+
+    data["status"] = "withdrawn"
+    response = client.post(url, data)
+    assert "why it is withdrawn" in error_text(response)
