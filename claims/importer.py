@@ -52,6 +52,10 @@ class Problem:
         )
 
 
+class _DryRun(Exception):
+    """Raised to undo a dry run's writes."""
+
+
 class ImportFailed(Exception):
     def __init__(self, problems):
         self.problems = problems
@@ -759,10 +763,31 @@ class Importer:
         related = item.model._meta.get_field(name).related_model
         return {self._target(related, key).pk for key in item.many[name]}
 
-    @transaction.atomic
-    def write(self):
-        with keep_timestamps():
-            return self._write()
+    def write(self, dry_run=False):
+        """Write everything in one transaction. Publishing is checked by the
+        claims' own rule (Claim.publication_problems) once their parts are
+        written; a claim that fails it undoes the whole import. A dry run
+        goes as far and then undoes everything."""
+        try:
+            with transaction.atomic(), keep_timestamps():
+                self._write()
+                problems = self._publication_problems()
+                if problems:
+                    raise ImportFailed(problems)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return self.report
+
+    def _publication_problems(self):
+        problems = []
+        for item in self.to_create + self.to_update:
+            claim = item.instance
+            if item.model is Claim and claim.status == Claim.Status.PUBLISHED:
+                for message in claim.publication_problems():
+                    problems.append(Problem(_describe(item), "status", message))
+        return problems
 
     def _write(self):
         reason = f"imported from {self.name}"

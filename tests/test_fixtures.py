@@ -692,9 +692,18 @@ def test_first_publication_is_not_a_field_to_set(seed, tmp_path, editor, importe
             "text": "T",
             "status": "published",
             "said_qualifier": "not_stated",
+            "speaker": ["snhr"],
         },
     }
-    import_file(write_json(tmp_path, [new], "new.json"))
+    cited = {
+        "model": "claims.citation",
+        "fields": {
+            "claim": ["fresh"],
+            "role": "appeared_in",
+            "source": ["snhr-report-january-2016"],
+        },
+    }
+    import_file(write_json(tmp_path, [new, cited], "new.json"))
     assert Claim.objects.get(slug="fresh").first_published_at is not None
 
 

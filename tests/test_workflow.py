@@ -128,3 +128,33 @@ def test_change_form_refuses_to_publish_an_incomplete_claim(client, reviewer):
     data["status"] = "withdrawn"
     response = client.post(url, data)
     assert "why it is withdrawn" in error_text(response)
+
+
+def test_imports_publish_only_what_may_be_published(tmp_path, django_user_model):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    user = django_user_model.objects.create_superuser("chief", password=None)
+    path = tmp_path / "claims.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"model": "claims.speaker", "fields": {"slug": "x", "name": "X", "kind": "ngo"}},
+                {
+                    "model": "claims.claim",
+                    "fields": {
+                        "slug": "bare",
+                        "text": "T",
+                        "speaker": ["x"],
+                        "status": "published",
+                    },
+                },
+            ]
+        )
+    )
+    for dry_run in ([], ["--dry-run"]):
+        with pytest.raises(CommandError) as error:
+            call_command("import_claims", str(path), "--user", user.username, "--quiet", *dry_run)
+        assert "bare" in str(error.value) and "no appearance" in str(error.value)
+        assert not Claim.objects.exists()

@@ -33,9 +33,8 @@ class Command(BaseCommand):
         progress = None if quiet else tqdm(unit="objects", file=sys.stderr)
         importer = Importer(file, account, progress)
         try:
-            report = importer.validate()
-            if not dry_run:
-                importer.write()
+            importer.validate()
+            report = importer.write(dry_run=dry_run)
         except ImportFailed as failure:
             lines = "\n".join(f"  {problem}" for problem in failure.problems)
             raise CommandError(
