@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint browser-deps
+.PHONY: install run serve test lint browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ run: install
 	$(BIN)/python manage.py load_seed
 	$(BIN)/python manage.py create_local_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production serving: gunicorn, static files by whitenoise. Needs the
+# production environment (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, ...; see README).
+serve: install
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/gunicorn tracker.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-3} --access-logfile -
 
 lint: install
 	$(BIN)/ruff check .
