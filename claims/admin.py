@@ -78,16 +78,13 @@ class ClaimForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            "status" not in self.changed_data
-            or self.instance.pk is None
-            and not cleaned.get("status")
-        ):
+        if "status" not in self.changed_data or not cleaned.get("status"):
             return cleaned
+        # The claim as it would be, still at its old status, asked to move.
         candidate = copy.copy(self.instance)
-        candidate.status = self.initial.get("status", Claim.Status.DRAFT)
+        fields = {f.name for f in Claim._meta.concrete_fields}
         for name, value in cleaned.items():
-            if name in {f.name for f in Claim._meta.concrete_fields}:
+            if name in fields:
                 setattr(candidate, name, value)
         candidate.status = self.initial.get("status", Claim.Status.DRAFT)
         try:

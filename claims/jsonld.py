@@ -22,7 +22,8 @@ RATINGS = {
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def _web_url(url):
+def web_url(url):
+    """The address if it is one a reader's browser may follow (http or https)."""
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
@@ -34,7 +35,7 @@ def _agent(speaker, request):
         "name": speaker.name,
         "url": request.build_absolute_uri(speaker.get_absolute_url()),
     }
-    if _web_url(speaker.website):
+    if web_url(speaker.website):
         data["sameAs"] = speaker.website
     return data
 
@@ -42,7 +43,7 @@ def _agent(speaker, request):
 def _appearance(citation, request):
     source = citation.source
     work = {"@type": "CreativeWork"}
-    if _web_url(source.url):
+    if web_url(source.url):
         work["url"] = source.url
     else:
         work["url"] = request.build_absolute_uri(source.get_absolute_url())

@@ -83,10 +83,7 @@ def home(request):
         "speakers": Speaker.objects.filter(claims__status=Claim.Status.PUBLISHED)
         .distinct()
         .count(),
-        "sources": Source.objects.public()
-        .filter(citations__claim__in=published)
-        .distinct()
-        .count(),
+        "sources": Source.objects.visible().count(),
     }
     return render(request, "claims/home.html", {"latest": latest, "counts": counts})
 

@@ -700,3 +700,14 @@ def test_internal_notes_never_public(client, story):
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"INTERNALNOTE" not in body, url
+
+
+def test_only_web_addresses_become_links(client, story):
+    # Stored directly: model validation would refuse it, an old row might not.
+    Source = story["report"].__class__
+    Source.objects.filter(pk=story["report"].pk).update(
+        url="javascript:alert(1)", archive_url="https://web.archive.org/x"
+    )
+    html = page(client, reverse("claims:source_detail", args=["report"]))
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+    assert 'href="https://web.archive.org/x"' in html
