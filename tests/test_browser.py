@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from claims.models import Claim
@@ -177,6 +178,93 @@ def test_no_accessibility_violations(browser, live_server, seeded, name, path):
     assert axe_violations(page) == []
     page.set_viewport_size(PHONE)
     assert axe_violations(page) == []
+
+
+# Records every Content Security Policy violation the page reports.
+LISTEN_FOR_CSP = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile}:${event.lineNumber} ${event.sample}`
+  );
+});
+"""
+
+PUBLIC_PAGES = [
+    "/",
+    "/claims/",
+    "/claims/?speaker=snhr&said_to=2016-02",
+    f"/claims/{P679}/",
+    f"/compare/{P679}/airwars-1006-to-1410-non-combatant-deaths-january-2016/",
+    "/speakers/",
+    "/speakers/snhr/",
+    "/sources/civil-defence-post/",
+    "/search/?q=%D8%A7%D8%AF%D9%84%D8%A8",
+    "/data/",
+]
+
+
+def csp_page(browser):
+    context = browser.new_context(viewport=LAPTOP)  # the policy enforced, not bypassed
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.add_init_script(LISTEN_FOR_CSP)
+    return page
+
+
+def visit(page, url):
+    response = page.goto(url, wait_until="networkidle")
+    assert response.headers.get("content-security-policy"), f"{url} has no CSP header"
+    return page.evaluate("window.cspViolations")
+
+
+def test_public_pages_keep_the_content_security_policy(browser, live_server, seeded):
+    page = csp_page(browser)
+    found = {path: visit(page, live_server.url + path) for path in PUBLIC_PAGES}
+    assert {path: seen for path, seen in found.items() if seen} == {}
+
+    # The listener does hear a violation: an inline style is refused.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')")
+    page.wait_for_function("window.cspViolations.length > 0")
+
+
+def test_admin_pages_keep_the_content_security_policy(browser, live_server, seeded):
+    User = get_user_model()
+    User.objects.create_superuser("chief", "chief@example.org", "a long editor password")
+    claim = Claim.objects.get(slug=P679)
+    claim.text += " (checked)"
+    claim.save()
+    record = claim.history.earliest()
+
+    page = csp_page(browser)
+    assert visit(page, live_server.url + "/admin/login/") == []
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", "a long editor password")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    paths = [
+        "/admin/",
+        "/admin/claims/claim/",
+        "/admin/claims/claim/?status__exact=published&q=civilians",
+        "/admin/claims/claim/add/",
+        f"/admin/claims/claim/{claim.pk}/change/",
+        f"/admin/claims/claim/{claim.pk}/history/",
+        f"/admin/claims/claim/{claim.pk}/history/{record.pk}/",
+        "/admin/claims/speaker/",
+        "/admin/claims/speaker/add/",
+        "/admin/claims/source/add/",
+        "/admin/claims/rebuttal/",
+        "/admin/claims/figure/add/",
+    ]
+    found = {path: visit(page, live_server.url + path) for path in paths}
+    assert {path: seen for path, seen in found.items() if seen} == {}
+
+    # The speaker autocomplete opens without breaking the policy.
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/", wait_until="networkidle")
+    page.click("#select2-id_speaker-container")
+    page.wait_for_selector(".select2-results__option")
+    assert page.evaluate("window.cspViolations") == []
 
 
 def test_readme_shows_a_screenshot():
