@@ -23,6 +23,7 @@ from .models import (
     UNDATED,
     Citation,
     Claim,
+    Correction,
     Figure,
     Measure,
     Rebuttal,
@@ -74,7 +75,29 @@ class SaidInYearFilter(admin.SimpleListFilter):
 
 class ClaimForm(forms.ModelForm):
     """A change of status goes through the same checks as everywhere else
-    (Claim.move_to): what publishing needs, a reason to withdraw."""
+    (Claim.move_to): what publishing needs, a reason to withdraw. A
+    substantive change to a published claim is a correction: it needs a
+    public note, and only those who may publish may make it."""
+
+    correction_note = forms.CharField(
+        required=False,
+        widget=widgets.AdminTextareaWidget(attrs={"dir": "auto", "rows": 3}),
+        help_text="Required when the words, speaker, date, assessment or figures of this "
+        "published claim change. Shown publicly with today's date.",
+    )
+
+    def _post_clean(self):
+        super()._post_clean()
+        note = self.cleaned_data.get("correction_note", "").strip()
+        self.instance.correction_note = note
+        changes = self.instance.substantive_changes()
+        if changes and not note:
+            self.add_error("correction_note", Claim.correction_needed_message(changes))
+        if (changes or note) and not self.request_user.has_perm(PUBLISH_PERMISSION):
+            self.add_error(
+                "correction_note",
+                f"{self.request_user} may not correct a published claim; ask a reviewer.",
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -133,8 +156,21 @@ class CitationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("source__publisher")
 
 
+class FigureFormSet(BaseInlineFormSet):
+    """The figures of a published claim change only with a correction note."""
+
+    def clean(self):
+        super().clean()
+        claim = self.instance
+        if claim.correction_note or not any(form.has_changed() for form in self.forms):
+            return  # a ticked "delete" box is a change too
+        if claim.pk and claim.stored_status() == Claim.Status.PUBLISHED:
+            raise ValidationError(Claim.correction_needed_message(["figures"]))
+
+
 class FigureInline(admin.StackedInline):
     model = Figure
+    formset = FigureFormSet
     formfield_overrides = FORMFIELD_OVERRIDES
     fk_name = "claim"
     extra = 0
@@ -229,6 +265,20 @@ class AnsweredInline(admin.TabularInline):
 # --- Claims ------------------------------------------------------------------
 
 
+class CorrectionInline(admin.TabularInline):
+    """Past corrections of the claim, as readers see them."""
+
+    model = Correction
+    fields = ["corrected_at", "note", "changed"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "corrections: shown publicly on the claim page"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Claim)
 class ClaimAdmin(EditorAdmin):
     list_display = [
@@ -263,7 +313,7 @@ class ClaimAdmin(EditorAdmin):
     date_hierarchy = "said_on"
     list_per_page = 50
     autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
-    inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline]
+    inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline, CorrectionInline]
     actions = ["send_to_review", "publish", "unpublish", "export_fixture"]
     form = ClaimForm
     save_on_top = True
@@ -341,10 +391,24 @@ class ClaimAdmin(EditorAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_PERMISSION)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.status == Claim.Status.PUBLISHED:
+            correction = (
+                "Correction",
+                {
+                    "fields": ["correction_note"],
+                    "description": "This claim is published. Changing its words, speaker, "
+                    "date, assessment or figures is a public correction.",
+                },
+            )
+            fieldsets = [correction, *fieldsets]
+        return fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         readonly = ["first_published_at", "withdrawn_at", "said_preview"]
         if not self.has_publish_permission(request):
-            readonly += ["status", "withdrawal_reason"]
+            readonly += ["status", "withdrawal_reason", "assessment", "assessment_rationale"]
         if obj is not None and obj.first_published_at:
             readonly.append("slug")
         return readonly
@@ -363,6 +427,16 @@ class ClaimAdmin(EditorAdmin):
         if "status" in form.changed_data:
             obj.set_status(obj.status)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        correction = form.instance.last_correction
+        figures_changed = any(
+            isinstance(formset, FigureFormSet) and formset.has_changed() for formset in formsets
+        )
+        if correction is not None and figures_changed:
+            correction.changed = [*correction.changed, "figures"]
+            correction.save(update_fields=["changed"])
 
     def _set_status(self, request, queryset, status, verb):
         """Move each selected claim through Claim.move_to; those it refuses are
@@ -515,6 +589,22 @@ class CitationAdmin(EditorAdmin):
     autocomplete_fields = ["claim", "source"]
 
 
+@admin.register(Correction)
+class CorrectionAdmin(EditorAdmin):
+    """The corrections log. A correction is made by editing the published
+    claim; here a reviewer may only reword its note."""
+
+    list_display = ["corrected_at", "claim", "note"]
+    list_select_related = ["claim"]
+    date_hierarchy = "corrected_at"
+    search_fields = ["note", "claim__text", "claim__slug"]
+    fields = ["claim", "corrected_at", "changed", "note"]
+    readonly_fields = ["claim", "corrected_at", "changed"]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Figure)
 class FigureAdmin(EditorAdmin):
     list_display = ["claim", "position", "measure", "value_column", "attributed_to"]
@@ -526,6 +616,14 @@ class FigureAdmin(EditorAdmin):
     @admin.display(description="value", ordering="value_min")
     def value_column(self, obj):
         return obj.value_display
+
+    def has_change_permission(self, request, obj=None):
+        # A published claim's figures change on the claim, with a correction note.
+        if obj is not None and obj.claim.status == Claim.Status.PUBLISHED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
 
 
 @admin.register(Rebuttal)

@@ -3,7 +3,7 @@ from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.text import Truncator
 
-from .models import Claim
+from .models import Claim, Correction
 
 FEED_SIZE = 50
 
@@ -41,3 +41,27 @@ class ClaimsFeed(Feed):
 
     def item_link(self, claim):
         return claim.get_absolute_url()
+
+
+class CorrectionsFeed(Feed):
+    """Corrections to published claims, newest first."""
+
+    feed_type = Atom1Feed
+    title = "Counterclaim: corrections"
+    subtitle = "What was corrected in published claims, and when."
+    link = reverse_lazy("claims:corrections")
+
+    def items(self):
+        return Correction.objects.public().select_related("claim__speaker")[:FEED_SIZE]
+
+    def item_title(self, correction):
+        return f"Corrected: {Truncator(correction.claim.text).chars(100)}"
+
+    def item_description(self, correction):
+        return correction.note
+
+    def item_pubdate(self, correction):
+        return correction.corrected_at
+
+    def item_link(self, correction):
+        return correction.get_absolute_url()

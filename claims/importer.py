@@ -31,7 +31,16 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from .exchange import MODELS, exported_fields
-from .models import Citation, Claim, Figure, Rebuttal, Source, Speaker, refresh_search_documents
+from .models import (
+    Citation,
+    Claim,
+    Correction,
+    Figure,
+    Rebuttal,
+    Source,
+    Speaker,
+    refresh_search_documents,
+)
 
 LABELS = {f"claims.{m._meta.model_name}": m for m in MODELS}
 BATCH = 500
@@ -338,6 +347,7 @@ class Report:
     updated: dict = field(default_factory=dict)
     unchanged: dict = field(default_factory=dict)
     deleted: dict = field(default_factory=dict)
+    corrected: int = 0
 
     def lines(self):
         for model in MODELS:
@@ -347,11 +357,15 @@ class Report:
                 for kind in ("created", "updated", "unchanged", "deleted")
             ]
             yield f"{label}: {', '.join(counts)}"
+        if self.corrected:
+            yield f"corrections recorded: {self.corrected} published claim(s)"
 
 
 class Importer:
-    def __init__(self, path, user, progress=None):
+    def __init__(self, path, user, progress=None, correction_note=""):
         self.path = Path(path)
+        self.correction_note = correction_note.strip()
+        self.corrections = {}  # slug of a published claim -> what the file corrects
         self.name = self.path.name
         self.user = user
         self.progress = progress
@@ -383,6 +397,7 @@ class Importer:
         if self.problems:
             raise ImportFailed(self.problems)
         self._plan()
+        self._check_corrections()
         return self.report
 
     def _parse(self, position, raw):
@@ -741,6 +756,55 @@ class Importer:
                         ]
                     )
 
+    def _check_corrections(self):
+        """A published claim's substance (Claim.SUBSTANTIVE and its figures)
+        changes only as a correction: with a public note, given for the whole
+        import, by someone who may publish."""
+        published = Claim.Status.PUBLISHED
+        corrections, where = {}, {}
+        for item in self.to_update:
+            if item.model is Claim and item.existing.status == published:
+                changed = [
+                    str(Claim._meta.get_field(name.removesuffix("_id")).verbose_name)
+                    for name in Claim.SUBSTANTIVE
+                    if _comparable(getattr(item.existing, name))
+                    != _comparable(getattr(item.instance, name))
+                ]
+                if changed:
+                    corrections.setdefault(item.key[0], []).extend(changed)
+                    where.setdefault(item.key[0], _describe(item))
+        figures = [
+            (item.key[0], _describe(item))
+            for item in self.to_create + self.to_update
+            if item.model is Figure
+        ]
+        figures += [
+            (figure.claim.slug, f"claims.figure {list(figure.natural_key())}")
+            for figure in self.to_delete[Figure]
+        ]
+        for slug, described in figures:
+            claim = self.existing.get((Claim, (slug,)))
+            if claim is not None and claim.status == published:
+                changed = corrections.setdefault(slug, [])
+                if "figures" not in changed:
+                    changed.append("figures")
+                where.setdefault(slug, described)
+        problems = []
+        for slug, changed in sorted(corrections.items()):
+            if not self.correction_note:
+                message = (
+                    f"{Claim.correction_needed_message(changed)} Give it with --correction-note."
+                )
+                problems.append(Problem(where[slug], "", message))
+            elif not self.user.has_perm(PUBLISH):
+                message = f"{self.user} may not correct the published claim {slug!r}"
+                problems.append(Problem(where[slug], "", message))
+        if problems:
+            raise ImportFailed(problems)
+        self.corrections = corrections
+        if corrections:
+            self.report.corrected = len(corrections)
+
     def _concrete(self, model):
         return [f for f in model._meta.concrete_fields if f.serialize and not f.primary_key]
 
@@ -843,6 +907,7 @@ class Importer:
             self._write_many_history(model, records)
             if self.progress:
                 self.progress.update(len(created) + len(updated))
+        self._write_corrections(history)
         touched = {i.instance.pk for i in self.to_create + self.to_update if i.model is Claim}
         touched |= {
             i.instance.claim_id for i in self.to_create + self.to_update if i.model is Citation
@@ -861,6 +926,19 @@ class Importer:
         for start in range(0, len(touched), 1000):
             refresh_search_documents(touched[start : start + 1000])
         return self.report
+
+    def _write_corrections(self, history):
+        """One public correction for each published claim the file corrects."""
+        if not self.corrections:
+            return
+        corrections = [
+            Correction(
+                claim=self.existing[(Claim, (slug,))], note=self.correction_note, changed=changed
+            )
+            for slug, changed in sorted(self.corrections.items())
+        ]
+        Correction.objects.bulk_create(corrections, batch_size=BATCH)
+        Correction.history.bulk_history_create(corrections, **history)
 
     def _refresh_ids(self, item):
         """Point foreign keys at the rows' real ids, now that they exist."""

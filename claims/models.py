@@ -552,6 +552,7 @@ class ClaimQuerySet(SlugQuerySet):
             answered,
             "topics",
             "accused",
+            "corrections",
         )
 
 
@@ -783,7 +784,24 @@ class Claim(models.Model):
         return Truncator(self.text).chars(80)
 
     def save(self, *args, **kwargs):
+        """Saves; a substantive change to a published claim must carry a
+        correction note (`correction_note`), which is recorded publicly."""
+        changes = self.substantive_changes(kwargs.get("update_fields"))
+        note = self.correction_note.strip()
+        if changes and not note:
+            raise ValidationError({"correction_note": self.correction_needed_message(changes)})
+        was_published = self.stored_status() == self.Status.PUBLISHED
+        if note and was_published:
+            self._change_reason = f"Correction: {note}"
         super().save(*args, **kwargs)
+        if note and was_published:
+            self.last_correction = Correction.objects.create(claim=self, note=note, changed=changes)
+        self.correction_note = ""
+        remembered = (*self.SUBSTANTIVE, "slug", "status")
+        self._loaded_values = {
+            **getattr(self, "_loaded_values", {}),
+            **{name: self.__dict__[name] for name in remembered if name in self.__dict__},
+        }
         self._loaded_slug = self.slug
 
     def get_absolute_url(self):
@@ -795,9 +813,73 @@ class Claim(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         claim = super().from_db(db, field_names, values)
-        # Remembered so that a change of the published permalink can be refused.
+        # Remembered so that a change of the published permalink can be
+        # refused, and a correction asked for, without reading the row again.
         claim._loaded_slug = claim.__dict__.get("slug")
+        claim._loaded_values = {
+            name: value
+            for name, value in zip(field_names, values, strict=True)
+            if value is not models.DEFERRED
+        }
         return claim
+
+    # Corrections ------------------------------------------------------------
+
+    # Changing one of these once the claim is published is a correction.
+    SUBSTANTIVE = (
+        "text",
+        "text_kind",
+        "original_text",
+        "original_language",
+        "speaker_id",
+        "speaking_for_id",
+        "said_qualifier",
+        "said_on",
+        "said_on_precision",
+        "said_until",
+        "said_until_precision",
+        "assessment",
+    )
+    correction_note = ""  # set before save() to record a correction
+    last_correction = None
+
+    def stored_status(self):
+        """The status the database holds (None when unsaved)."""
+        return self._stored("status")
+
+    def _stored(self, name):
+        """The value of a field as the database holds it (None when unsaved)."""
+        if self._state.adding or self.pk is None:
+            return None
+        loaded = getattr(self, "_loaded_values", {})
+        if not all(field in loaded for field in (*self.SUBSTANTIVE, "status")):
+            stored = Claim.objects.filter(pk=self.pk).values(*self.SUBSTANTIVE, "status").first()
+            self._loaded_values = loaded = {**loaded, **(stored or {})}
+        return loaded.get(name)
+
+    def substantive_changes(self, fields=None):
+        """Names of the substantive fields changed since the claim was
+        published (and saved): empty unless the stored claim is published.
+        `fields` narrows the comparison, as save(update_fields=...) does."""
+        names = [
+            name
+            for name in self.SUBSTANTIVE
+            if fields is None or name in fields or name.removesuffix("_id") in fields
+        ]
+        if not names or self.stored_status() != self.Status.PUBLISHED:
+            return []
+        return [
+            str(self._meta.get_field(name.removesuffix("_id")).verbose_name)
+            for name in names
+            if self._stored(name) != getattr(self, name)
+        ]
+
+    @staticmethod
+    def correction_needed_message(changes):
+        return (
+            f"This claim is published: changing its {', '.join(changes)} is a correction. "
+            "Write a correction note; it is shown publicly with the date."
+        )
 
     # Dates ------------------------------------------------------------------
 
@@ -1036,6 +1118,35 @@ def refresh_search_documents(claim_ids, claim_model=None):
 
 
 # --- Citations, figures, pairings -------------------------------------------
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """Corrections of published claims."""
+        return self.filter(claim__status=Claim.Status.PUBLISHED)
+
+
+class Correction(models.Model):
+    """A public note that a published claim was corrected, with the date."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
+    corrected_at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(help_text="What was wrong and what changed; shown publicly.")
+    changed = models.JSONField(
+        default=list, blank=True, help_text="The fields the correction changed."
+    )
+
+    history = HistoricalRecords()
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+
+    def __str__(self):
+        return f"Correction of {self.claim} on {self.corrected_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return f"{self.claim.get_absolute_url()}#correction-{self.pk}"
 
 
 class CitationQuerySet(models.QuerySet):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .feeds import ClaimsFeed
+from .feeds import ClaimsFeed, CorrectionsFeed
 
 app_name = "claims"
 
@@ -15,7 +15,9 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
     path("search/", views.search_view, name="search"),
     path("suggest/<slug:kind>/", views.suggest, name="suggest"),
+    path("corrections/", views.corrections, name="corrections"),
     path("feeds/claims.atom", ClaimsFeed(), name="feed"),
+    path("feeds/corrections.atom", CorrectionsFeed(), name="corrections_feed"),
     path("evidence/<path:name>", views.evidence_file, name="evidence"),
     path("data/", views.data_page, name="data"),
     path("data/<str:name>", views.data_file, name="data_file"),

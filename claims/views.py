@@ -14,12 +14,13 @@ from django_tables2.export import ExportMixin
 
 from . import charts, datasets, exports, jsonld, search
 from .filters import ClaimFilter
-from .models import Citation, Claim, Rebuttal, Source, Speaker, Topic
+from .models import Citation, Claim, Correction, Rebuttal, Source, Speaker, Topic
 from .tables import PAGE_SIZES, BoundedPaginator, ClaimTable
 
 SEARCH_PAGE_SIZE = 20
 SEARCH_LIMIT = 1000
 SUGGESTIONS = 10
+CORRECTIONS_PAGE_SIZE = 50
 
 
 class Withdrawn(Exception):
@@ -169,6 +170,17 @@ def claim_detail(request, slug):
             ],
             "jsonld": jsonld.script_content(jsonld.page_data(claim, request)),
         },
+    )
+
+
+@require_GET
+def corrections(request):
+    """The public log of corrections to published claims, newest first."""
+    log = Correction.objects.public().select_related("claim__speaker")
+    return render(
+        request,
+        "claims/corrections.html",
+        {"page": page_of(log, request, CORRECTIONS_PAGE_SIZE)},
     )
 
 

@@ -202,6 +202,7 @@ PUBLIC_PAGES = [
     "/sources/civil-defence-post/",
     "/search/?q=%D8%A7%D8%AF%D9%84%D8%A8",
     "/data/",
+    "/corrections/",
 ]
 
 
@@ -234,6 +235,7 @@ def test_admin_pages_keep_the_content_security_policy(browser, live_server, seed
     User.objects.create_superuser("chief", "chief@example.org", "a long editor password")
     claim = Claim.objects.get(slug=P679)
     claim.text += " (checked)"
+    claim.correction_note = "Checked against the report."
     claim.save()
     record = claim.history.earliest()
 
@@ -255,6 +257,7 @@ def test_admin_pages_keep_the_content_security_policy(browser, live_server, seed
         "/admin/claims/speaker/add/",
         "/admin/claims/source/add/",
         "/admin/claims/rebuttal/",
+        "/admin/claims/correction/",
         "/admin/claims/figure/add/",
     ]
     found = {path: visit(page, live_server.url + path) for path in paths}

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.exchange import MODELS
-from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker
+from claims.models import Citation, Claim, Correction, Figure, Rebuttal, Source, Speaker
 
 from .conftest import make_citation, make_claim, make_figure, make_rebuttal, make_source
 
@@ -259,8 +259,20 @@ def test_newer_export_updates_and_makes_parts_match(seed, tmp_path, importer):
         and not (o["model"] == "claims.rebuttal" and o["fields"]["counterclaim"] == [PESKOV])
     ]
     path.write_text(json.dumps(objects))
-    report = import_file(path)
+    # Both claims are published: their changes are corrections, which need a note.
+    with pytest.raises(CommandError) as refused:
+        import_file(path)
+    assert "changing its text is a correction" in str(refused.value)
+    assert "the figures" in str(refused.value) or "figures is a correction" in str(refused.value)
+    assert Claim.objects.get(slug=P679).text != "A corrected text."
+
+    report = import_file(path, "importer", "--correction-note", "Reworded after review.")
     assert "claims.claim: 0 created, 1 updated" in report
+    assert "corrections recorded: 2 published claim(s)" in report
+    corrections = {c.claim.slug: c for c in Correction.objects.select_related("claim")}
+    assert corrections[P679].changed == ["text"]
+    assert corrections[P679].note == "Reworded after review."
+    assert corrections[six].changed == ["figures"]
     claim = Claim.objects.get(slug=P679)
     assert claim.text == "A corrected text."
     assert [t.slug for t in claim.topics.all()] == ["war-crimes"]
@@ -560,6 +572,7 @@ def test_data_files_are_rebuilt_only_when_data_change(client, seed, dataset_root
 
     claim = Claim.objects.get(slug=P679)
     claim.text = "Changed words for the dataset."
+    claim.correction_note = "Reworded."
     claim.save()
     client.get(reverse("claims:data"))
     assert (

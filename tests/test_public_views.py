@@ -310,6 +310,7 @@ def test_filters(client, story):
     assert listed(client, topic="casualties") == ["snhr-679"]
     assert listed(client, topic="Civilian casualties") == ["snhr-679"]
     story["denial"].assessment = "contested"
+    story["denial"].correction_note = "Assessed."
     story["denial"].save()
     assert listed(client, assessment="contested") == ["peskov-denial"]
 
@@ -546,6 +547,7 @@ def test_jsonld_claim_keeps_date_precision(client, story):
 def test_jsonld_claim_review_when_assessed(client, story):
     story["claim"].assessment = "contested"
     story["claim"].assessment_rationale = "Two monitors disagree."
+    story["claim"].correction_note = "Assessed."
     story["claim"].save()
     data = jsonld_of(page(client, claim_url(story["claim"])))
     assert data["@type"] == "ClaimReview"
@@ -667,6 +669,7 @@ def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):
     for value in ("9999", "9999-12", "9999-12-31"):
         page(client, reverse("claims:claim_list"), {"said_to": value})
     story["claim"].text = "Vertical\x0btab and \x01 control"
+    story["claim"].correction_note = "Odd text."
     story["claim"].save()
     response = client.get(reverse("claims:claim_list"), {"_export": "xlsx"})
     assert response.status_code == 200

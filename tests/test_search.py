@@ -132,6 +132,7 @@ def test_syntax_characters_are_harmless(corpus, query):
 def test_index_follows_edits(corpus):
     claim = corpus["place"]
     claim.text = "Now about Palmyra."
+    claim.correction_note = "It was about Palmyra."
     claim.save()
     assert found("palmyra") == [claim.slug]
     source = corpus["common2"].citations.get().source

@@ -353,6 +353,7 @@ def test_load_seed_command_records_history_and_leaves_edits_alone(db):
 
     claim = Claim.objects.get(slug=P679)
     claim.text = "Edited by an editor."
+    claim.correction_note = "Edited."
     claim.save()
     out = StringIO()
     call_command("load_seed", stdout=out)

@@ -23,15 +23,21 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Check and report, write nothing."
         )
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--correction-note",
+            default="",
+            help="Public correction note for every published claim whose words, speaker, "
+            "date, assessment or figures the file changes (required when it does).",
+        )
 
-    def handle(self, *args, file, user, dry_run=False, quiet=False, **options):
+    def handle(self, *args, file, user, dry_run=False, quiet=False, correction_note="", **options):
         try:
             account = get_user_model().objects.get(username=user, is_active=True)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No active user called “{user}”.") from None
         quiet = quiet or not sys.stderr.isatty()
         progress = None if quiet else tqdm(unit="objects", file=sys.stderr)
-        importer = Importer(file, account, progress)
+        importer = Importer(file, account, progress, correction_note=correction_note)
         try:
             importer.validate()
             report = importer.write(dry_run=dry_run)
