@@ -199,6 +199,9 @@ STORAGES = {
 # from the static root: /evidence/ is a view that checks who may have it.
 MEDIA_URL = "evidence/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest evidence file an editor may upload, in megabytes (the proxy in
+# front must allow requests this large too).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1_000_000
 
 # The published dataset's download files (/data/), rebuilt when data change.
 DATASET_ROOT = Path(os.environ.get("DATASET_ROOT", BASE_DIR / "datasets"))
