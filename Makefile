@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run serve test lint browser-deps
+.PHONY: install run serve test lint audit browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,13 +36,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Security: bandit scans the code (findings justified in pyproject.toml or in
+# place with nosec); pip-audit checks the installed packages.
+audit: install
+	$(BIN)/bandit -q -c pyproject.toml -r .
+	scripts/audit-dependencies
+
 # axe-core for the browser tests (they skip, saying why, without it or Chromium).
 browser-deps:
 	@if command -v npm >/dev/null 2>&1; then \
 		cd tests/browser && npm ci --no-audit --no-fund --silent || echo "axe-core could not be installed"; \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
-test: lint browser-deps
+test: lint audit browser-deps
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest

@@ -187,18 +187,19 @@ def describe(cursor):
     a DB-API cursor on the copy (SQLite) or inside the dumped snapshot (PostgreSQL)."""
     file_field = Source._meta.get_field("file")
     sha_field = Source._meta.get_field("file_sha256")
-    cursor.execute(f'SELECT COUNT(*) FROM "{Claim._meta.db_table}"')
+    # Table and column names come from the models, never from input.
+    cursor.execute(f'SELECT COUNT(*) FROM "{Claim._meta.db_table}"')  # nosec B608
     claims = cursor.fetchone()[0]
-    cursor.execute(f'SELECT COUNT(*) FROM "{Source._meta.db_table}"')
+    cursor.execute(f'SELECT COUNT(*) FROM "{Source._meta.db_table}"')  # nosec B608
     sources = cursor.fetchone()[0]
+    source_table, file_column = Source._meta.db_table, file_field.column
     cursor.execute(
-        f'SELECT "slug", "{file_field.column}", "{sha_field.column}" '
-        f'FROM "{Source._meta.db_table}" WHERE "{file_field.column}" <> \'\' ORDER BY "slug"'
+        f'SELECT "slug", "{file_column}", "{sha_field.column}" FROM "{source_table}" '  # nosec B608
+        f'WHERE "{file_column}" <> \'\' ORDER BY "slug"'
     )
     evidence = cursor.fetchall()
-    cursor.execute(
-        f'SELECT "app", "name" FROM "{MigrationRecorder.Migration._meta.db_table}" ORDER BY "id"'
-    )
+    recorded = MigrationRecorder.Migration._meta.db_table
+    cursor.execute(f'SELECT "app", "name" FROM "{recorded}" ORDER BY "id"')  # nosec B608
     migrations = dict(cursor.fetchall())  # the latest applied per app wins
     return {
         "claims": claims,

@@ -17,12 +17,12 @@ the importing user, whose permissions the import respects.
 import datetime
 import gzip
 import json
-import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from defusedxml import DefusedXmlException, ElementTree
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -188,6 +188,10 @@ def read(path):
         raise ImportFailed([Problem(name, "", f"not valid YAML: {error}")]) from None
     except ElementTree.ParseError as error:
         raise ImportFailed([Problem(name, "", f"not valid XML: {error}")]) from None
+    except DefusedXmlException as error:
+        # Entity declarations can expand into gigabytes or read local files.
+        message = f"XML with entity or DTD declarations is refused ({error})"
+        raise ImportFailed([Problem(name, "", message)]) from None
     if not isinstance(data, list):
         raise ImportFailed([Problem(name, "", "a fixture is a list of objects")])
     return [(f"{name} {where} {n}", obj) for n, obj in enumerate(data, start=1)]

@@ -11,7 +11,16 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.exchange import MODELS
-from claims.models import Citation, Claim, Correction, Figure, Rebuttal, Source, Speaker
+from claims.models import (
+    Citation,
+    Claim,
+    Correction,
+    Figure,
+    Rebuttal,
+    Source,
+    Speaker,
+    Topic,
+)
 
 from .conftest import make_citation, make_claim, make_figure, make_rebuttal, make_source
 
@@ -453,6 +462,28 @@ def test_bad_files_in_other_formats(seed, importer, tmp_path, suffix):
     path.write_bytes(payload)
     with pytest.raises(CommandError, match="nothing was imported"):
         import_file(path)
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # A billion laughs: entities that expand into gigabytes.
+        '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        # An external entity that would read a local file into a topic's name.
+        '<!DOCTYPE d [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+    ],
+)
+def test_xml_with_entities_is_refused(seed, importer, tmp_path, doctype):
+    path = tmp_path / "hostile.xml"
+    path.write_text(
+        f'<?xml version="1.0"?>{doctype}<django-objects version="1.0">'
+        '<object model="claims.topic"><field name="slug" type="SlugField">hostile</field>'
+        '<field name="name" type="CharField">&b;</field></object></django-objects>'
+    )
+    with pytest.raises(CommandError) as refused:
+        import_file(path)
+    assert "XML with entity or DTD declarations is refused" in str(refused.value)
+    assert not Topic.objects.filter(slug="hostile").exists()
 
 
 def test_import_of_a_pair_already_standing_the_other_way(seed, importer, tmp_path):
