@@ -224,8 +224,8 @@ def validate_evidence_file(file):
     """Size, type and content of an uploaded evidence file."""
     from django.conf import settings
 
-    if getattr(file, "_committed", False):
-        return  # already stored: it was checked when it was uploaded
+    if not hasattr(file, "chunks") or getattr(file, "_committed", False):
+        return  # a stored file (or its name): it was checked when it was uploaded
     limit = settings.EVIDENCE_MAX_BYTES
     if file.size > limit:
         raise ValidationError(
