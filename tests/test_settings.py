@@ -126,3 +126,14 @@ def test_security_headers_in_production(tmp_path):
     secure, plain = result.stdout.strip().splitlines()
     assert secure == "200 max-age=31536000; includeSubDomains; preload nosniff same-origin"
     assert plain == "301 https://testserver/robots.txt"
+
+
+def test_readme_documents_every_environment_variable():
+    import re
+
+    source = (PROJECT / "tracker" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', source))
+    read |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EVIDENCE_MAX_MB"} <= read
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert {name for name in read if f"`{name}`" not in readme} == set()
