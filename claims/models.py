@@ -855,6 +855,12 @@ class Claim(models.Model):
     def save(self, *args, **kwargs):
         """Saves; a substantive change to a published claim must carry a
         correction note (`correction_note`), which is recorded publicly."""
+        stored_slug = self._stored("slug")
+        published = self.first_published_at or self.stored_status() == self.Status.PUBLISHED
+        if published and stored_slug and stored_slug != self.slug:
+            raise ValidationError(
+                {"slug": "This claim has been published; its permalink cannot change."}
+            )
         changes = self.substantive_changes(kwargs.get("update_fields"))
         note = self.correction_note.strip()
         if changes and not note:
@@ -921,8 +927,9 @@ class Claim(models.Model):
         if self._state.adding or self.pk is None:
             return None
         loaded = getattr(self, "_loaded_values", {})
-        if not all(field in loaded for field in (*self.SUBSTANTIVE, "status")):
-            stored = Claim.objects.filter(pk=self.pk).values(*self.SUBSTANTIVE, "status").first()
+        names = (*self.SUBSTANTIVE, "status", "slug")
+        if not all(field in loaded for field in names):
+            stored = Claim.objects.filter(pk=self.pk).values(*names).first()
             self._loaded_values = loaded = {**loaded, **(stored or {})}
         return loaded.get(name)
 

@@ -299,3 +299,18 @@ def test_claim_page_queries_do_not_grow_with_corrections(client, django_assert_m
     with django_assert_max_num_queries(16):
         response = client.get(claim.get_absolute_url())
     assert response.content.decode().count("Corrected on") == 5
+
+
+def test_a_published_permalink_never_changes_even_through_the_orm():
+    claim = published_claim(slug="fixed-permalink")
+    claim.slug = "moved"
+    with pytest.raises(ValidationError, match="permalink"):
+        claim.save()
+    stale = Claim.objects.only("pk", "first_published_at").get(pk=claim.pk)
+    stale.slug = "moved-again"
+    with pytest.raises(ValidationError):
+        stale.save()
+    assert Claim.objects.get(pk=claim.pk).slug == "fixed-permalink"
+    draft = make_publishable(slug="draft-slug")
+    draft.slug = "renamed-draft"
+    draft.save()
