@@ -13,24 +13,12 @@ from django.urls import reverse
 from claims.models import Claim, Correction, Figure
 
 from .conftest import make_figure, make_publishable, make_speaker
-from .test_admin import change_url, error_text, form_data
+from .test_admin import change_url, error_text, form_data, form_values
 
 
 def revert_form_data(response):
     """What the history page's revert form posts back, as shown."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        else:
-            data[name] = str(value)
-    return data
+    return form_values(response.context["adminform"].form)
 
 
 pytestmark = pytest.mark.django_db
