@@ -1,6 +1,7 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from .models import Claim, Correction
@@ -28,7 +29,8 @@ class ClaimsFeed(Feed):
         return f"{speaker}: {Truncator(claim.text).chars(100)}"
 
     def item_description(self, claim):
-        return f"{claim.text} ({claim.said_display})"
+        # Atom sends the summary as HTML: plain text is escaped into it.
+        return escape(f"{claim.text} ({claim.said_display})")
 
     def item_pubdate(self, claim):
         return claim.first_published_at
@@ -58,7 +60,7 @@ class CorrectionsFeed(Feed):
         return f"Corrected: {Truncator(correction.claim.text).chars(100)}"
 
     def item_description(self, correction):
-        return correction.note
+        return escape(correction.note)
 
     def item_pubdate(self, correction):
         return correction.corrected_at

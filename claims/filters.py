@@ -9,6 +9,7 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.html import format_html
 
 from . import search
 from .models import Claim, Speaker, Topic
@@ -66,11 +67,18 @@ class NamedObjectField(forms.CharField):
         if not found and hasattr(self.queryset.model, "short_name"):
             found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
         if not found:
-            raise forms.ValidationError(f"No {self.noun} is called “{value}”.")
+            # The typed value is isolated, so right-to-left text cannot reorder the line.
+            raise forms.ValidationError(
+                format_html("No {} is called “<bdi>{}</bdi>”.", self.noun, value)
+            )
         if len(found) > 1:
             raise forms.ValidationError(
-                f"Several {self.noun}s are called “{value}”; choose one from the suggestions "
-                "or give its identifier (the last part of its page's address)."
+                format_html(
+                    "Several {}s are called “<bdi>{}</bdi>”; choose one from the suggestions "
+                    "or give its identifier (the last part of its page's address).",
+                    self.noun,
+                    value,
+                )
             )
         return found[0]
 

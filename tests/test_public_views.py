@@ -184,7 +184,7 @@ def test_speaker_pages(client, story):
 
     html = page(client, reverse("claims:speaker_detail", args=["kremlin"]))
     assert "credible evidence" in html  # the organisation's page includes its people
-    assert "What Kremlin answered" in html and "estimated 679" in html
+    assert "What <bdi>Kremlin</bdi> answered" in html and "estimated 679" in html
     html = page(client, reverse("claims:speaker_detail", args=["snhr"]))
     assert "Who answered" in html and "Dmitry Peskov" in html
     assert "DRAFTWORD" not in html
@@ -375,7 +375,7 @@ def test_page_beyond_the_last_says_so(client):
 
 def test_invalid_filter_shows_the_error_not_an_empty_table(client, story):
     html = page(client, reverse("claims:claim_list"), {"speaker": "Nobody At All"})
-    assert "No speaker is called “Nobody At All”." in html
+    assert "No speaker is called “<bdi>Nobody At All</bdi>”." in html
     assert "could not be understood" in html
     assert "No published claim matches" not in html
     html = page(client, reverse("claims:claim_list"), {"said_from": "February"})
