@@ -158,3 +158,97 @@ def test_imports_publish_only_what_may_be_published(tmp_path, django_user_model)
             call_command("import_claims", str(path), "--user", user.username, "--quiet", *dry_run)
         assert "bare" in str(error.value) and "no appearance" in str(error.value)
         assert not Claim.objects.exists()
+
+
+# --- Every admin action, by role, as a crafted POST ---------------------------------------
+
+ROLES = ["editor", "reviewer", "staff without a group"]
+
+
+@pytest.fixture
+def as_role(client, editor, reviewer, django_user_model):
+    def log_in(role):
+        user = {
+            "editor": editor,
+            "reviewer": reviewer,
+            "staff without a group": django_user_model.objects.create_user(
+                "bystander", is_staff=True
+            ),
+        }[role]
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("action", "start", "allowed", "end"),
+    [
+        ("send_to_review", "draft", {"editor", "reviewer"}, "in_review"),
+        ("publish", "in_review", {"reviewer"}, "published"),
+        ("unpublish", "published", {"reviewer"}, "draft"),
+    ],
+)
+def test_status_actions_by_role(as_role, role, action, start, allowed, end):
+    claim = make_publishable(status=start)
+    client = as_role(role)
+    client.post(CHANGELIST, {"action": action, "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == (end if role in allowed else start)
+    if role in allowed:
+        assert claim.history.first().history_change_reason.endswith("from the claims list")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_export_action_by_role(as_role, role):
+    claim = make_publishable()
+    response = as_role(role).post(
+        CHANGELIST, {"action": "export_fixture", "_selected_action": [claim.pk]}
+    )
+    if role == "staff without a group":
+        assert response.status_code == 403
+    else:
+        assert response["Content-Disposition"].startswith("attachment")
+        assert claim.slug in b"".join(response.streaming_content).decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_crafted_withdrawal_by_role(as_role, role):
+    from .test_admin import form_data
+
+    claim = make_publishable(status=Claim.Status.PUBLISHED)
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    client = as_role(role)
+    page = client.get(url)
+    if role == "staff without a group":
+        assert page.status_code == 403
+        assert client.post(url, {"status": "withdrawn"}).status_code == 403
+    else:
+        data = form_data(page)
+        data.update(status="withdrawn", withdrawal_reason="Crafted by hand.")
+        client.post(url, data)
+    claim.refresh_from_db()
+    expected = Claim.Status.WITHDRAWN if role == "reviewer" else Claim.Status.PUBLISHED
+    assert claim.status == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_corrections_cannot_be_added_by_hand_and_only_reviewers_reword_them(as_role, role):
+    claim = make_publishable(status=Claim.Status.PUBLISHED)
+    claim = Claim.objects.get(pk=claim.pk)
+    claim.text = "Corrected wording."
+    claim.correction_note = "First note."
+    claim.save()
+    correction = claim.corrections.get()
+    client = as_role(role)
+    add = client.post(
+        reverse("admin:claims_correction_add"), {"claim": claim.pk, "note": "Invented."}
+    )
+    assert add.status_code == 403
+    change_url = reverse("admin:claims_correction_change", args=[correction.pk])
+    client.post(change_url, {"note": "Reworded note."})
+    correction.refresh_from_db()
+    expected = "Reworded note." if role == "reviewer" else "First note."
+    assert correction.note == expected
+    assert claim.corrections.count() == 1
