@@ -1,0 +1,115 @@
+"""The synthetic data generator: realistic shape, deterministic per seed,
+and a clear refusal to mix with real data."""
+
+from collections import Counter
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = 600
+
+
+def generate(seed=7):
+    call_command("generate_claims", claims=CLAIMS, seed=seed, quiet=True, stdout=None)
+
+
+def snapshot():
+    claims = list(
+        Claim.objects.order_by("slug").values_list(
+            "slug", "text", "original_text", "speaker__slug", "said_on", "status"
+        )
+    )
+    citations = list(
+        Citation.objects.order_by("claim__slug", "source__slug", "role").values_list(
+            "claim__slug", "source__slug", "role"
+        )
+    )
+    pairs = list(
+        Rebuttal.objects.order_by("claim__slug").values_list("claim__slug", "counterclaim__slug")
+    )
+    return claims, citations, pairs
+
+
+def test_shape_of_the_data():
+    generate()
+    assert Claim.objects.count() == CLAIMS
+    speakers = Speaker.objects.count()
+    assert speakers >= 50
+    # Zipf-like: the busiest speaker says far more than the median one.
+    per_speaker = sorted(
+        Claim.objects.values("speaker").annotate(n=Count("id")).values_list("n", flat=True)
+    )
+    assert per_speaker[-1] > 10 * per_speaker[len(per_speaker) // 2]
+    # Most people speak for an organisation.
+    people = Speaker.objects.filter(kind=Speaker.Kind.PERSON)
+    assert people.filter(organisations__isnull=False).count() == people.count()
+    # Every claim appeared somewhere; about half are paired; figures in many.
+    assert not Claim.objects.filter(citations__isnull=True).exists()
+    appeared = Citation.objects.filter(role=Citation.Role.APPEARED_IN).values("claim").distinct()
+    assert appeared.count() == CLAIMS
+    paired = Rebuttal.objects.count() * 2
+    assert 0.4 * CLAIMS < paired < 0.6 * CLAIMS
+    assert Figure.objects.values("claim").distinct().count() > 0.3 * CLAIMS
+    languages = Counter(Claim.objects.values_list("original_language", flat=True))
+    assert languages["ar"] > 0.1 * CLAIMS and languages["ru"] > 0.05 * CLAIMS
+    statuses = Counter(Claim.objects.values_list("status", flat=True))
+    assert statuses["published"] > 0.85 * CLAIMS
+    assert statuses["draft"] and statuses["withdrawn"]
+    assert Source.objects.filter(restricted=True).exists()
+
+
+def test_generated_claims_pass_the_models_own_checks():
+    generate()
+    for claim in Claim.objects.order_by("?")[:50]:
+        claim.full_clean()
+    for claim in Claim.objects.published()[:20]:
+        assert claim.publication_problems() == []
+
+
+def test_generated_claims_are_searchable_and_listed(client):
+    generate()
+    claim = Claim.objects.published().exclude(original_language="ar").first()
+    from claims import search
+
+    word = search.words(claim.text)[-2]
+    assert claim.pk in search.ranked_ids(word, 1000)
+    assert client.get("/claims/").status_code == 200
+    assert client.get(claim.get_absolute_url()).status_code == 200
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    generate(seed=7)
+    first = snapshot()
+    for model in (Rebuttal, Figure, Citation, Claim, Source):
+        model.objects.all().delete()
+    Speaker.objects.all().delete()
+    from claims.models import Measure, Topic
+
+    Topic.objects.all().delete()
+    Measure.objects.all().delete()
+    generate(seed=7)
+    assert snapshot() == first
+    for model in (Rebuttal, Figure, Citation, Claim, Source):
+        model.objects.all().delete()
+    Speaker.objects.all().delete()
+    Topic.objects.all().delete()
+    Measure.objects.all().delete()
+    generate(seed=8)
+    assert snapshot()[0] != first[0]
+
+
+def test_refuses_a_database_that_holds_claims():
+    generate()
+    with pytest.raises(CommandError, match="freshly migrated database"):
+        generate()
+    assert Claim.objects.count() == CLAIMS
+
+
+def test_refuses_nonsense():
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("generate_claims", claims=0, quiet=True)
