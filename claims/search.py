@@ -92,6 +92,10 @@ def matching(queryset, query):
     return queryset.filter(pk__in=ids)
 
 
+# How many of the newest matches are ranked for a query (see ranked_ids).
+RANK_WINDOW = 5000
+
+
 def ranked_ids(query, limit):
     """Ids of the best `limit` published claims matching `query`, best first.
 
@@ -109,21 +113,29 @@ def ranked_ids(query, limit):
 
         vector = SearchVector("search_document", config="simple")
         tsquery = SearchQuery(_tsquery(terms), config="simple", search_type="raw")
-        rows = (
+        newest = (
             published.alias(search_vector=vector)
             .filter(search_vector=tsquery)
+            .order_by("-pk")
+            .values("pk")[:RANK_WINDOW]
+        )
+        rows = (
+            Claim.objects.filter(pk__in=newest)
             .annotate(rank=SearchRank(vector, tsquery))
             .order_by("-rank", "pk")
             .values_list("pk", flat=True)
         )
         return list(rows[:limit])
     with connection.cursor() as cursor:
+        # Only the newest RANK_WINDOW matches are ranked: a word found in most
+        # claims costs a bounded walk of the index, not a score for every match.
         cursor.execute(
-            "SELECT claims_claim_fts.rowid FROM claims_claim_fts "
-            "JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
-            "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s "
-            "ORDER BY bm25(claims_claim_fts), claims_claim_fts.rowid LIMIT %s",
-            [_fts5_query(terms), Claim.Status.PUBLISHED, limit],
+            "SELECT matches.id FROM ("
+            "SELECT rowid AS id, bm25(claims_claim_fts) AS score FROM claims_claim_fts "
+            "WHERE claims_claim_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
+            ") AS matches JOIN claims_claim ON claims_claim.id = matches.id "
+            "WHERE claims_claim.status = %s ORDER BY matches.score, matches.id LIMIT %s",
+            [_fts5_query(terms), RANK_WINDOW, Claim.Status.PUBLISHED, limit],
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -35,7 +35,9 @@ class BoundedPaginator(Paginator):
         queryset = self._queryset()
         if queryset is None:
             return min(len(self.object_list), self.max_rows)
-        found = queryset.order_by()[: self.max_rows + 1].count()
+        # Only the ids: the row annotations (counterclaim counts) would be
+        # computed for every counted row otherwise.
+        found = queryset.order_by().values("pk")[: self.max_rows + 1].count()
         self.more = found > self.max_rows
         return min(found, self.max_rows)
 
@@ -45,7 +47,10 @@ class BoundedPaginator(Paginator):
 class ClaimTable(tables.Table):
     said = tables.Column(verbose_name="Said", accessor="said_display", order_by=("said_sort", "id"))
     speaker = tables.Column(
-        verbose_name="Speaker", accessor="speaker__name", order_by=("speaker__name", "id")
+        verbose_name="Speaker",
+        accessor="speaker__name",
+        # Each speaker's claims newest first, in the order of the indexes.
+        order_by=("speaker__name", "speaker_id", "-said_sort", "-id"),
     )
     text = tables.Column(verbose_name="Claim", orderable=False)
     assessment = tables.Column(verbose_name="Assessment", order_by=("assessment", "id"))

@@ -2,10 +2,17 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 
 from claims.models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with nothing cached (the home page caches its counts)."""
+    cache.clear()
 
 
 def make_speaker(**fields):

@@ -7,6 +7,7 @@ import re
 
 import feedparser
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -106,6 +107,19 @@ def test_home_shows_latest_pairings_and_counts(client, story):
     assert "credible evidence" in html
     assert "DRAFTWORD" not in html
     assert re.search(r"<strong>2</strong>\s*<a[^>]*>claims</a>", html)
+
+
+def test_home_counts_are_made_once_and_dated(client, story):
+    with CaptureQueriesContext(connection) as first:
+        page(client, reverse("claims:home"))
+    published(text="A claim published after the counts were made.")
+    with CaptureQueriesContext(connection) as second:
+        html = page(client, reverse("claims:home"))
+    counting = [q["sql"] for q in first if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 4
+    assert not [q["sql"] for q in second if "COUNT(" in q["sql"].upper()]
+    assert re.search(r"<strong>2</strong>\s*<a[^>]*>claims</a>", html)
+    assert "counted <time" in html
 
 
 def test_claim_page_shows_everything(client, story):
@@ -448,6 +462,7 @@ def test_hostile_query_strings_never_fail(client, story, params):
 
 
 def count_queries(client, url, params=None):
+    cache.clear()  # the home page's counts are cached
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, params or {})
         if response.streaming:
