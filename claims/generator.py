@@ -163,7 +163,7 @@ TARGETS_AR = ["سوقاً", "مستشفى", "مدرسة", "مخبزاً"]
 class Generator:
     def __init__(self, claims, seed=1, progress=None):
         self.total = claims
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # nosec B311: synthetic test data, not secrets
         self.progress = progress
         self.now = timezone.now()
 
