@@ -889,7 +889,6 @@ class Claim(models.Model):
             **getattr(self, "_loaded_values", {}),
             **{name: self.__dict__[name] for name in remembered if name in self.__dict__},
         }
-        self._loaded_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("claims:claim_detail", args=[self.slug])
@@ -902,7 +901,6 @@ class Claim(models.Model):
         claim = super().from_db(db, field_names, values)
         # Remembered so that a change of the published permalink can be
         # refused, and a correction asked for, without reading the row again.
-        claim._loaded_slug = claim.__dict__.get("slug")
         claim._loaded_values = {
             name: value
             for name, value in zip(field_names, values, strict=True)
@@ -1101,7 +1099,7 @@ class Claim(models.Model):
         if self.speaking_for_id and self.speaking_for_id == self.speaker_id:
             errors["speaking_for"] = "Leave empty when the speaker is the organisation itself."
 
-        loaded_slug = getattr(self, "_loaded_slug", None)
+        loaded_slug = getattr(self, "_loaded_values", {}).get("slug")
         if self.first_published_at and loaded_slug and loaded_slug != self.slug:
             errors["slug"] = "This claim has been published; its permalink cannot change."
         if errors:
