@@ -9,11 +9,12 @@ page or export ever shows an invented day.
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
-from django.utils import dateformat
+from django.utils import dateformat, translation
 
 
 class Precision(models.TextChoices):
@@ -66,12 +67,18 @@ class FuzzyDate:
         return start.isoformat()
 
     def __str__(self):
-        start = self.start
-        if self.precision == Precision.YEAR:
-            return str(start.year)
-        if self.precision == Precision.MONTH:
-            return dateformat.format(start, "F Y")
-        return dateformat.format(start, "j F Y")
+        return _words(self.start, self.precision, translation.get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(start, precision, language):
+    # A list page shows fifty dates and a decade holds a few thousand days:
+    # each is put into words once (per language), not once per row.
+    if precision == Precision.YEAR:
+        return str(start.year)
+    if precision == Precision.MONTH:
+        return dateformat.format(start, "F Y")
+    return dateformat.format(start, "j F Y")
 
 
 def period_display(start, end):

@@ -24,6 +24,8 @@ SEARCH_LIMIT = 1000
 SUGGESTIONS = 10
 CORRECTIONS_PAGE_SIZE = 50
 SITE_COUNTS_SECONDS = 600
+PAIRINGS = 10  # on a speaker's page, each way
+PAIR_FIELDS = ("slug", "text", "status", "speaker__slug", "speaker__name")
 
 
 class Withdrawn(Exception):
@@ -54,9 +56,9 @@ def text_param(request, name, max_length):
     return request.GET.get(name, "").replace("\x00", "")[:max_length].strip()
 
 
-def page_of(items, request, per_page):
+def page_of(items, request, per_page, paginator_class=Paginator):
     """A page of a list, whatever `page` the query string asks for."""
-    paginator = Paginator(items, per_page)
+    paginator = paginator_class(items, per_page)
     try:
         return paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
@@ -249,28 +251,60 @@ def speaker_detail(request, slug):
         statements = Claim.objects.published().by_speaker(speaker)
     else:
         statements = Claim.objects.published().by_organisation(speaker)
-    page = page_of(statements.for_list(), request, 25)
-    public = Rebuttal.objects.public().select_related("claim__speaker", "counterclaim__speaker")
-    mine = statements.values("pk")
-    by_assessment = {
-        row["assessment"]: row["n"]
-        for row in statements.order_by().values("assessment").annotate(n=Count("pk"))
-    }
+    summary = speaker_summary(speaker, statements)
+    # The pairings are read again by id, so a claim unpublished since the
+    # summary was made is not shown, and every text is the current one.
+    public = (
+        Rebuttal.objects.public()
+        .select_related("claim__speaker", "counterclaim__speaker")
+        .only(
+            *("relation", "created_at"),
+            *(f"{side}__{name}" for side in ("claim", "counterclaim") for name in PAIR_FIELDS),
+        )
+        .order_by("-created_at", "-pk")
+    )
     return render(
         request,
         "claims/speaker_detail.html",
         {
             "speaker": speaker,
-            "page": page,
+            "page": page_of(statements, request, 25, paginator_class=BoundedPaginator),
             "members": speaker.members.order_by("name"),
             "organisations": speaker.organisations.order_by("name"),
-            "rebutted": public.filter(counterclaim__in=mine).order_by("-created_at", "-pk")[:50],
-            "rebutted_by": public.filter(claim__in=mine).order_by("-created_at", "-pk")[:50],
+            "rebutted": public.filter(pk__in=summary["rebutted"]),
+            "rebutted_by": public.filter(pk__in=summary["rebutted_by"]),
             "by_assessment": [
-                (label, by_assessment.get(value, 0)) for value, label in Claim.Assessment.choices
+                (label, summary["by_assessment"].get(value, 0))
+                for value, label in Claim.Assessment.choices
             ],
+            "as_of": summary["as_of"],
+            "pairings": PAIRINGS,
         },
     )
+
+
+def speaker_summary(speaker, statements):
+    """A speaker's statements counted by assessment, and the ids of the latest
+    pairings either way: made at most every SITE_COUNTS_SECONDS per speaker
+    (for the largest they read every statement), and shown with their time."""
+
+    def summarise():
+        mine = statements.values("pk")
+        public = Rebuttal.objects.public().order_by("-created_at", "-pk")
+        return {
+            "by_assessment": dict(
+                statements.order_by().values_list("assessment").annotate(n=Count("pk"))
+            ),
+            "rebutted": list(
+                public.filter(counterclaim__in=mine).values_list("pk", flat=True)[:PAIRINGS]
+            ),
+            "rebutted_by": list(
+                public.filter(claim__in=mine).values_list("pk", flat=True)[:PAIRINGS]
+            ),
+            "as_of": timezone.now(),
+        }
+
+    return cache.get_or_set(f"speaker-summary-{speaker.pk}", summarise, SITE_COUNTS_SECONDS)
 
 
 @require_GET

@@ -307,7 +307,7 @@ def test_drafts_are_absent_everywhere(client, story):
 def listed(client, **params):
     response = client.get(reverse("claims:claim_list"), params)
     assert response.status_code == 200
-    return [row.record.slug for row in response.context["table"].page.object_list]
+    return [claim.slug for claim in response.context["table"].page.object_list]
 
 
 def test_filters(client, story):

@@ -92,3 +92,59 @@ def test_deep_pages_stop_at_the_bound_with_a_message(client, settings):
     assert response.status_code == 200
     html = response.content.decode()
     assert "more than 4" in html.lower() or "More than 4" in html
+
+
+def test_a_list_page_reads_its_ids_first_then_only_those_rows(client):
+    claims = [published(text=f"Claim {n}.") for n in range(30)]
+    make_rebuttal(claims[0], claims[1])
+    queries = sql_of(client, "/claims/?per_page=25&page=2")
+    ids, rows = queries[-2:]
+    # The ordered walk selects ids alone: no counterclaim counts for skipped rows.
+    assert "claims_rebuttal" not in ids and "OFFSET 25" in ids
+    # The rows are then read by id, without the filters or the offset.
+    assert "claims_rebuttal" in rows and "OFFSET" not in rows and " IN (" in rows
+    assert "search_document" not in rows  # only what a row shows
+
+
+def test_list_queries_do_not_grow_with_the_page_or_the_data(client):
+    counts = []
+    for total in (3, 60):
+        while Claim.objects.count() < total:
+            claim = published()
+            make_rebuttal(claim, published())
+        counts.append(len(sql_of(client, "/claims/?page=2&per_page=25")))
+        counts.append(len(sql_of(client, "/claims/?page=1")))
+    assert len(set(counts)) == 1, counts
+
+
+def test_a_speaker_page_is_bounded_and_its_summary_dated(client, monkeypatch):
+    from claims.tables import BoundedPaginator
+
+    monkeypatch.setattr(BoundedPaginator, "max_rows", 30)
+    speaker = make_speaker(name="Busy Speaker", slug="busy")
+    claims = [published(speaker=speaker, text=f"Statement {n}.") for n in range(40)]
+    answer = published(text="An answer to the busy speaker.")
+    make_rebuttal(claims[0], answer)
+    url = reverse("claims:speaker_detail", args=["busy"])
+    first = sql_of(client, url)
+    html = client.get(url).content.decode()
+    assert "Pages stop after 30 statements" in html
+    assert "counted <time" in html and "An answer to the busy speaker." in html
+    # The counts by assessment and the two pairing selections are made once.
+    assert len(sql_of(client, url + "?page=2")) == len(first) - 3
+    # The cached summary lists ids only: a claim unpublished since is not shown.
+    Claim.objects.filter(pk=answer.pk).update(status=Claim.Status.DRAFT)
+    assert "An answer to the busy speaker." not in client.get(url).content.decode()
+
+
+def test_speaker_page_queries_do_not_grow_with_the_speaker(client):
+    speaker = make_speaker(name="Growing Speaker", slug="growing")
+    counts = []
+    for total in (2, 40):
+        while Claim.objects.filter(speaker=speaker).count() < total:
+            make_rebuttal(published(speaker=speaker), published())
+        from django.core.cache import cache
+
+        cache.clear()
+        counts.append(len(sql_of(client, reverse("claims:speaker_detail", args=["growing"]))))
+    assert counts[0] == counts[1], counts
