@@ -148,3 +148,29 @@ def test_speaker_page_queries_do_not_grow_with_the_speaker(client):
         cache.clear()
         counts.append(len(sql_of(client, reverse("claims:speaker_detail", args=["growing"]))))
     assert counts[0] == counts[1], counts
+
+
+def test_downloads_read_a_few_queries_per_chunk_never_per_row(client, monkeypatch):
+    from claims import exports
+
+    from .conftest import make_topic
+
+    topic, accused = make_topic(), make_speaker(name="Accused Party")
+    counts = []
+    for total in (3, 30):
+        while Claim.objects.count() < total:
+            claim = published()
+            claim.topics.add(topic)
+            claim.accused.add(accused)
+        for fmt in ("csv", "json"):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/claims/", {"_export": fmt})
+                body = b"".join(response.streaming_content).decode()
+            assert body.count("Accused Party") == total
+            counts.append(len(queries))
+    assert len(set(counts)) == 1, counts
+    # A chunk at a time: the claims, their topics and their accused parties.
+    monkeypatch.setattr(exports, "CHUNK", 10)
+    with CaptureQueriesContext(connection) as queries:
+        b"".join(client.get("/claims/", {"_export": "csv"}).streaming_content)
+    assert len(queries) == counts[0] + 2 * 2
