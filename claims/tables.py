@@ -3,14 +3,18 @@
 from functools import cached_property
 
 import django_tables2 as tables
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .models import Claim
 
 PAGE_SIZES = (25, 50, 100)
+# Counts that read many rows are kept this long, and shown with their time.
+COUNTS_SECONDS = 600
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -20,13 +24,18 @@ class BoundedPaginator(Paginator):
     The total is counted exactly up to `max_rows`, with one bounded COUNT
     (never the whole table); beyond that the page says "more than". Deep pages
     cost no more than this bound, and past it the reader is asked to narrow
-    the filters or download the whole selection.
+    the filters or download the whole selection. Given a `count_key`, the
+    count is kept in the cache for COUNTS_SECONDS under that key, and
+    `counted_at` says when it was made.
     """
 
     max_rows = 10_000
+    more = False
+    counted_at = None
 
-    def __init__(self, object_list, per_page, **kwargs):
+    def __init__(self, object_list, per_page, count_key=None, **kwargs):
         per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
+        self.count_key = count_key
         super().__init__(object_list, per_page, **kwargs)
 
     def _queryset(self):
@@ -40,13 +49,19 @@ class BoundedPaginator(Paginator):
         queryset = self._queryset()
         if queryset is None:
             return min(len(self.object_list), self.max_rows)
-        # Only the ids: the row annotations (counterclaim counts) would be
-        # computed for every counted row otherwise.
-        found = queryset.order_by().values("pk")[: self.max_rows + 1].count()
+
+        def bounded_count():
+            # Only the ids: the row annotations (counterclaim counts) would be
+            # computed for every counted row otherwise.
+            return queryset.order_by().values("pk")[: self.max_rows + 1].count(), timezone.now()
+
+        if self.count_key is None:
+            found, _ = bounded_count()
+        else:
+            key = f"list-count:{self.max_rows}:{self.count_key}"
+            found, self.counted_at = cache.get_or_set(key, bounded_count, COUNTS_SECONDS)
         self.more = found > self.max_rows
         return min(found, self.max_rows)
-
-    more = False
 
     def page(self, number):
         """The page's claims, read in two steps: the ids of the page in the
