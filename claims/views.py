@@ -26,6 +26,7 @@ SEARCH_LIMIT = 1000
 SUGGESTIONS = 10
 CORRECTIONS_PAGE_SIZE = 50
 PAIRINGS = 10  # on a speaker's page, each way
+MEMBERS = 100  # named on an organisation's page; the rest are counted
 PAIR_FIELDS = ("slug", "text", "status", "speaker__slug", "speaker__name")
 
 
@@ -264,6 +265,8 @@ def speaker_detail(request, slug):
     else:
         statements = Claim.objects.published().by_organisation(speaker)
     summary = speaker_summary(speaker, statements)
+    members = list(speaker.members.order_by("name", "pk")[:MEMBERS])
+    more_members = speaker.members.count() - MEMBERS if len(members) == MEMBERS else 0
     # The pairings are read again by id, so a claim unpublished since the
     # summary was made is not shown, and every text is the current one.
     public = (
@@ -281,7 +284,8 @@ def speaker_detail(request, slug):
         {
             "speaker": speaker,
             "page": page_of(statements, request, 25, paginator_class=BoundedPaginator),
-            "members": speaker.members.order_by("name"),
+            "members": members,
+            "more_members": more_members,
             "organisations": speaker.organisations.order_by("name"),
             "rebutted": public.filter(pk__in=summary["rebutted"]),
             "rebutted_by": public.filter(pk__in=summary["rebutted_by"]),

@@ -207,3 +207,15 @@ def test_downloads_read_a_few_queries_per_chunk_never_per_row(client, monkeypatc
     with CaptureQueriesContext(connection) as queries:
         b"".join(client.get("/claims/", {"_export": "csv"}).streaming_content)
     assert len(queries) == counts[0] + 2 * 2
+
+
+def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypatch):
+    monkeypatch.setattr("claims.views.MEMBERS", 3)
+    body = make_speaker(name="Big Body", slug="big-body", kind="government")
+    for n in range(5):
+        member = make_speaker(name=f"Member {n}")
+        member.organisations.add(body)
+    published(speaker=member)
+    html = client.get(reverse("claims:speaker_detail", args=["big-body"])).content.decode()
+    assert "Member 2" in html and "Member 3" not in html.split("<h2>")[0]
+    assert "and 2 more" in html
