@@ -111,7 +111,7 @@ class ClaimFilter(django_filters.FilterSet):
         label="Kind of speaker", field_name="speaker__kind", choices=Speaker.Kind.choices
     )
     topic = SpeakerFilter(
-        label="Topic", queryset=Topic.objects.all(), noun="topic", field_name="topics"
+        label="Topic", queryset=Topic.objects.all(), noun="topic", method="filter_topic"
     )
     place = django_filters.CharFilter(label="Place", lookup_expr="icontains", max_length=100)
     assessment = django_filters.ChoiceFilter(choices=Claim.Assessment.choices)
@@ -135,6 +135,9 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_organisation(self, queryset, name, organisation):
         return queryset.by_organisation(organisation)
+
+    def filter_topic(self, queryset, name, topic):
+        return queryset.about(topic)
 
     def filter_said(self, queryset, name, value):
         # Both bounds are applied together, in filter_queryset.

@@ -509,6 +509,12 @@ class ClaimQuerySet(SlugQuerySet):
     def by_speaker(self, speaker):
         return self.filter(speaker=speaker)
 
+    def about(self, topic):
+        """Claims on a topic. Asked as EXISTS rather than a join, so a list
+        sorted by date can walk its date index and test each claim's topics."""
+        links = Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic=topic)
+        return self.filter(Exists(links))
+
     def by_organisation(self, organisation):
         """Statements of an organisation, made for it, or by its members, down
         through the bodies it contains (the Kremlin's spokesman speaks for Russia)."""
