@@ -574,12 +574,8 @@ class ClaimQuerySet(SlugQuerySet):
         )
 
     def with_public_counts(self):
-        """How many published counterclaims answer each claim, and how many
-        published claims it answers."""
-        return self.annotate(
-            counterclaim_count=count_of(Rebuttal.objects.public(), "claim"),
-            answers_count=count_of(Rebuttal.objects.public(), "counterclaim"),
-        )
+        """How many published counterclaims answer each claim."""
+        return self.annotate(counterclaim_count=count_of(Rebuttal.objects.public(), "claim"))
 
     def with_counterclaims(self):
         return self.filter(Exists(Rebuttal.objects.public().filter(claim=OuterRef("pk"))))
