@@ -75,9 +75,10 @@ class BoundedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        # By id alone: the filters again would let the database pick their
-        # index over the ids and read every row they match.
-        found = Claim.objects.for_list().only(*ROW_FIELDS).in_bulk(ids)
+        # By id, and published (still, a moment later): the list's other
+        # filters again would let the database pick their index over the ids
+        # and read every row they match.
+        found = Claim.objects.published().for_list().only(*ROW_FIELDS).in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
 
