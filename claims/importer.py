@@ -1,11 +1,34 @@
-"""Fixtures in: validate a whole file first, then write it in one transaction.
+"""Fixtures in: read a file as a stream, check and write it a batch at a
+time, all in one transaction.
 
 Unlike loaddata, an import checks what the admin would (field values,
 choices, model rules, database constraints, natural keys that lead nowhere,
 duplicates) and reports every problem at once, each naming the file, the
-object and the field, before anything is written. The checks run set-wise:
-existing rows are fetched a batch at a time by natural key, and the database
-constraints are evaluated in Python from their own definitions.
+object and the field; when there is one, nothing is written. The checks run
+set-wise: existing rows are fetched a batch at a time by natural key, and the
+database constraints are evaluated in Python from their own definitions.
+
+Memory follows the batch, not the file. Objects are read one at a time (JSON
+through an incremental decoder, JSONL line by line, XML with iterparse;
+gzip transparently; YAML alone is read whole, as PyYAML builds the whole
+document) and taken OBJECTS_PER_BATCH at a time: each batch is checked,
+then its sound objects are written, inside the one transaction of the whole
+import. A natural key resolves against the database, which by then holds the
+rows of the earlier batches, and against the current batch; so an object must
+come after the objects it names, as in every export (dependency order). The
+exception is a model naming itself (a speaker's organisations, a source's
+relays, a figure's whole), which exports sort by slug: such an object waits
+for the next batch while objects of its model keep coming. Any other key
+that names a later object is reported as leading nowhere.
+
+What the import has been given so far is kept in a temporary table, one row
+per object (model, id, position), not in Python: it tells a duplicate from
+an earlier batch, which parts of the file's claims the file no longer gives
+(deleted at the end), and which published claims to check once their parts
+are written. Problems are collected over the whole file (the first
+MAX_PROBLEMS kept, the rest counted) and raised at the end, which rolls the
+transaction back: a problem anywhere means nothing is written. A dry run
+rolls back too.
 
 Writing uses bulk operations: rows that did not change are left alone, so
 importing the same file twice changes nothing, and each claim in the file
@@ -16,7 +39,10 @@ the importing user, whose permissions the import respects.
 
 import datetime
 import gzip
+import io
 import json
+import re
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +51,10 @@ import yaml
 from defusedxml import DefusedXmlException, ElementTree
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, connection, models, reset_queries, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.deletion import Collector
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .exchange import MODELS, exported_fields
@@ -43,8 +70,14 @@ from .models import (
 )
 
 LABELS = {f"claims.{m._meta.model_name}": m for m in MODELS}
-BATCH = 500
+BATCH = 500  # rows per query
+OBJECTS_PER_BATCH = 500  # objects checked and written together: memory follows this
+MAX_PROBLEMS = 1000  # problems kept to report; the rest are counted
+MAX_WAITING = 50_000  # objects waiting for one of their own model further on
+MAX_SKIPPED = 100_000  # keys of unwritable objects remembered, so those naming them stay quiet
+REFRESH = 100  # search documents rebuilt at a time (its update query grows fast with more)
 PUBLISH = "claims.publish_claim"
+SEEN = "claims_import_seen"  # the temporary table of what the import has been given
 
 
 @dataclass
@@ -66,9 +99,14 @@ class _DryRun(Exception):
 
 
 class ImportFailed(Exception):
-    def __init__(self, problems):
+    def __init__(self, problems, more=0):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s)")
+        self.more = more  # problems found beyond those kept
+        super().__init__(f"{self.count} problem(s)")
+
+    @property
+    def count(self):
+        return len(self.problems) + self.more
 
 
 @dataclass
@@ -78,6 +116,7 @@ class Item:
     model: type
     position: str
     fields: dict
+    raw: dict = None
     key: tuple = ()
     instance: object = None
     existing: object = None
@@ -88,23 +127,26 @@ class Item:
     def label(self):
         return f"claims.{self.model._meta.model_name}"
 
+    def references(self):
+        """(model, key) of every object it names."""
+        for name, key in self.relations.items():
+            if key is not None:
+                yield self.model._meta.get_field(name).related_model, key
+        for name, keys in self.many.items():
+            related = self.model._meta.get_field(name).related_model
+            for key in keys:
+                yield related, key
+
 
 # --- Reading ----------------------------------------------------------------------------------
 
+READ_SIZE = 1 << 16  # characters read at a time
+MAX_OBJECT = 1 << 24  # an object larger than this (16 M characters) is not read on
+WHITESPACE = re.compile(r"[ \t\n\r]*")
 
-def _open_text(path):
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise ImportFailed(
-                [Problem(str(path), "", f"not a readable gzip file ({error})")]
-            ) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFailed([Problem(str(path), "", f"not UTF-8 text ({error.reason})")]) from None
+
+def _failed(where, message):
+    return ImportFailed([Problem(where, "", message)])
 
 
 def _format(path):
@@ -118,83 +160,190 @@ def _format(path):
     ):
         if name.endswith(suffix):
             return fmt
-    raise ImportFailed(
-        [Problem(str(path), "", "unknown format: name it .json, .jsonl, .yaml or .xml (.gz)")]
-    )
+    raise _failed(str(path), "unknown format: name it .json, .jsonl, .yaml or .xml (.gz)")
 
 
-def _xml_objects(text, name):
-    root = ElementTree.fromstring(text)
-    objects = []
-    for element in root.iter("object"):
-        if element.get("model") is None:
-            continue  # a many-to-many value, read below
-        fields = {}
-        for node in element.findall("field"):
-            if node.find("None") is not None:
-                fields[node.get("name")] = None
-            elif node.get("rel") == "ManyToManyRel":
-                fields[node.get("name")] = [
-                    [n.text or "" for n in value.findall("natural")]
-                    for value in node.findall("object")
-                ]
-            elif node.get("rel") == "ManyToOneRel":
-                fields[node.get("name")] = [n.text or "" for n in node.findall("natural")]
-            else:
-                fields[node.get("name")] = node.text or ""
-        objects.append({"model": element.get("model"), "fields": fields})
-    return objects
+@contextmanager
+def _binary(path):
+    """The bytes of the file, decompressed as they are read when it is gzip."""
+    with open(path, "rb") as raw:
+        if raw.peek(2)[:2] == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=raw, mode="rb") as zipped:
+                yield zipped
+        else:
+            yield raw
+
+
+def _is_blank(path):
+    with _binary(path) as stream:
+        while chunk := stream.read(READ_SIZE):
+            if chunk.strip():
+                return False
+    return True
+
+
+class _JSONArray:
+    """The objects of a JSON array, decoded one at a time from a text stream
+    through a sliding buffer: memory follows the largest object, not the file."""
+
+    def __init__(self, text, name):
+        self.text, self.name = text, name
+        self.decoder = json.JSONDecoder()
+        self.buffer, self.start = "", 0  # buffer[start:] is not read yet
+        self.lines, self.column = 0, 0  # where buffer[0] is in the file
+        self.eof = False
+
+    def _more(self):
+        chunk = self.text.read(READ_SIZE)
+        if not chunk:
+            self.eof = True
+            return False
+        done = self.buffer[: self.start]
+        newlines = done.count("\n")
+        self.lines += newlines
+        self.column = len(done) - done.rfind("\n") - 1 if newlines else self.column + len(done)
+        self.buffer, self.start = self.buffer[self.start :] + chunk, 0
+        return True
+
+    def _skip_whitespace(self):
+        while True:
+            self.start = WHITESPACE.match(self.buffer, self.start).end()
+            if self.start < len(self.buffer) or not self._more():
+                return
+
+    def _at(self, index):
+        """'line L, column C' of buffer[index] in the file."""
+        line = self.lines + self.buffer.count("\n", 0, index) + 1
+        newline = self.buffer.rfind("\n", 0, index)
+        column = index - newline if newline >= 0 else self.column + index + 1
+        return f"line {line}, column {column}"
+
+    def _invalid(self, message, index, number):
+        after = f", after object {number}" if number else ""
+        return _failed(self.name, f"not valid JSON: {message} ({self._at(index)}{after})")
+
+    def __iter__(self):
+        self._skip_whitespace()
+        if self.start == len(self.buffer):
+            return
+        if self.buffer[self.start] != "[":
+            if self.buffer[self.start] == "{":
+                raise _failed(self.name, "a fixture is a list of objects")
+            raise self._invalid("expecting '['", self.start, 0)
+        self.start += 1
+        number = 0
+        while True:
+            self._skip_whitespace()
+            if self.start == len(self.buffer):
+                raise self._invalid("the file ends inside the list", self.start, number)
+            if self.buffer[self.start] == "]":
+                self.start += 1
+                self._skip_whitespace()
+                if self.start < len(self.buffer):
+                    raise self._invalid("extra data after the list", self.start, number)
+                return
+            if number:
+                if self.buffer[self.start] != ",":
+                    raise self._invalid("expecting ',' delimiter", self.start, number)
+                self.start += 1
+                self._skip_whitespace()
+            number += 1
+            yield number, self._decode(number - 1)
+
+    def _decode(self, number):
+        while True:
+            try:
+                obj, self.start = self.decoder.raw_decode(self.buffer, self.start)
+                return obj
+            except json.JSONDecodeError as error:
+                # Perhaps only cut off by the end of the buffer: read on.
+                cut = error.pos >= len(self.buffer) - 16 or error.msg.startswith("Unterminated")
+                if not cut or len(self.buffer) - self.start > MAX_OBJECT or not self._more():
+                    raise self._invalid(error.msg, error.pos, number) from None
+
+
+def _json_lines(text, name):
+    for number, line in enumerate(text, start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                raise _failed(
+                    f"{name} line {number}", f"not valid JSON: {error.msg} (column {error.colno})"
+                ) from None
+
+
+def _xml_fields(element):
+    fields = {}
+    for node in element.findall("field"):
+        if node.find("None") is not None:
+            fields[node.get("name")] = None
+        elif node.get("rel") == "ManyToManyRel":
+            fields[node.get("name")] = [
+                [n.text or "" for n in value.findall("natural")] for value in node.findall("object")
+            ]
+        elif node.get("rel") == "ManyToOneRel":
+            fields[node.get("name")] = [n.text or "" for n in node.findall("natural")]
+        else:
+            fields[node.get("name")] = node.text or ""
+    return fields
+
+
+def _xml_objects(stream):
+    """Each <object model=...> as it ends; what has been read is let go."""
+    depth, root, number = 0, None, 0
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        if event == "start":
+            root = element if root is None else root
+            depth += 1
+            continue
+        depth -= 1
+        if element.tag != "object" or element.get("model") is None:
+            continue  # a many-to-many value is read with its object
+        number += 1
+        yield number, {"model": element.get("model"), "fields": _xml_fields(element)}
+        if depth == 1:
+            root.clear()
 
 
 def read(path):
-    """The objects of a fixture file as (position, raw dict), or ImportFailed."""
+    """The objects of a fixture file as (position, raw dict), one at a time;
+    ImportFailed when the file cannot be read, naming where."""
     name = Path(path).name
     fmt = _format(path)
-    text = _open_text(path)
-    if not text.strip():
-        raise ImportFailed([Problem(name, "", "the file is empty")])
     try:
-        if fmt == "json":
-            data = json.loads(text)
-            where = "object"
-        elif fmt == "jsonl":
-            data, where = [], "line"
-            for number, line in enumerate(text.splitlines(), start=1):
-                if line.strip():
-                    try:
-                        data.append((number, json.loads(line)))
-                    except json.JSONDecodeError as error:
-                        raise ImportFailed(
-                            [Problem(f"{name} line {number}", "", f"not valid JSON: {error.msg}")]
-                        ) from None
-            return [(f"{name} line {n}", obj) for n, obj in data]
-        elif fmt == "yaml":
-            data = yaml.safe_load(text)
-            where = "item"
-        else:
-            data = _xml_objects(text, name)
-            where = "object"
-    except json.JSONDecodeError as error:
-        raise ImportFailed(
-            [
-                Problem(
-                    name,
-                    "",
-                    f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
-                )
-            ]
-        ) from None
+        if _is_blank(path):
+            raise _failed(name, "the file is empty")
+        with _binary(path) as stream:
+            if fmt == "xml":
+                for number, obj in _xml_objects(stream):
+                    yield f"{name} object {number}", obj
+                return
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig")
+            if fmt == "json":
+                for number, obj in _JSONArray(text, name):
+                    yield f"{name} object {number}", obj
+            elif fmt == "jsonl":
+                for number, obj in _json_lines(text, name):
+                    yield f"{name} line {number}", obj
+            else:
+                # PyYAML builds the whole document: a YAML file is read whole.
+                data = yaml.safe_load(text)
+                if not isinstance(data, list):
+                    raise _failed(name, "a fixture is a list of objects")
+                for number, obj in enumerate(data, start=1):
+                    yield f"{name} item {number}", obj
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise _failed(name, f"not a readable gzip file ({error})") from None
+    except UnicodeDecodeError as error:
+        raise _failed(name, f"not UTF-8 text ({error.reason})") from None
     except yaml.YAMLError as error:
-        raise ImportFailed([Problem(name, "", f"not valid YAML: {error}")]) from None
+        raise _failed(name, f"not valid YAML: {error}") from None
     except ElementTree.ParseError as error:
-        raise ImportFailed([Problem(name, "", f"not valid XML: {error}")]) from None
+        raise _failed(name, f"not valid XML: {error}") from None
     except DefusedXmlException as error:
         # Entity declarations can expand into gigabytes or read local files.
-        message = f"XML with entity or DTD declarations is refused ({error})"
-        raise ImportFailed([Problem(name, "", message)]) from None
-    if not isinstance(data, list):
-        raise ImportFailed([Problem(name, "", "a fixture is a list of objects")])
-    return [(f"{name} {where} {n}", obj) for n, obj in enumerate(data, start=1)]
+        raise _failed(name, f"XML with entity or DTD declarations is refused ({error})") from None
 
 
 # --- Keys ---------------------------------------------------------------------------------------
@@ -325,18 +474,21 @@ def check_constraints(obj):
 # --- The import -----------------------------------------------------------------------------------
 
 
+# Fields stamped with the time of a save; a file that leaves one out gets the time of the import.
+STAMPED = {
+    f
+    for model in MODELS
+    for f in model._meta.concrete_fields
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+}
+
+
 @contextmanager
 def keep_timestamps():
     """Rows keep the creation and change times the file gives them: bulk
     inserts would otherwise stamp them with the time of the import."""
-    stamped = [
-        f
-        for model in MODELS
-        for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in stamped]
-    for f in stamped:
+    saved = [(f, f.auto_now, f.auto_now_add) for f in STAMPED]
+    for f in STAMPED:
         f.auto_now = f.auto_now_add = False
     try:
         yield
@@ -365,44 +517,236 @@ class Report:
             yield f"corrections recorded: {self.corrected} published claim(s)"
 
 
+PARTS = {
+    Citation: ("claim", "source"),
+    Figure: ("claim", "part_of__claim", "measure"),
+    Rebuttal: ("claim", "counterclaim"),
+}
+
+
+def _label(raw):
+    return str(raw.get("model")).lower() if isinstance(raw, dict) else None
+
+
 class Importer:
+    """Imports one file: run() reads, checks and writes it a batch at a time."""
+
     def __init__(self, path, user, progress=None, correction_note=""):
         self.path = Path(path)
         self.correction_note = correction_note.strip()
-        self.corrections = {}  # slug of a published claim -> what the file corrects
         self.name = self.path.name
+        self.reason = f"imported from {self.name}"
         self.user = user
         self.progress = progress
-        self.problems = []
+        self.problems = []  # the first MAX_PROBLEMS
+        self.more_problems = 0
+        self.said = set()  # problems with the whole file already reported
+        self.objects = 0  # objects read
+        self.waiting = []  # (position, raw) of objects waiting for one of their own model
+        self.skipped = set()  # (model, key) of objects not written for a problem
+        self.stopped = False
+        self.report = Report()
+        self._new_batch()
+
+    def _new_batch(self):
         self.items = []
         self.by_key = {}  # (model, key) -> Item
         self.existing = {}  # (model, key) -> instance from the database
-        self.report = Report()
+        self.flawed = set()  # where a problem was found
+        self.blocked = set()  # ids of items naming an object that was not written
+        self.corrections = {}  # slug of a published claim -> what the file corrects
+        self.replaced = []  # pairings the other way round, which the file replaces
+        self.to_create, self.to_update = [], []
+        self.to_write, self.unwritten = [], []
 
     def problem(self, where, field_name, message):
-        self.problems.append(Problem(where, field_name, message))
+        self.flawed.add(where)
+        if where == self.name:
+            if (field_name, message) in self.said:
+                return  # a problem with the whole file is said once, not once per batch
+            self.said.add((field_name, message))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(where, field_name, message))
+        else:
+            self.more_problems += 1
 
-    # Validation -------------------------------------------------------------------
+    # The whole file ------------------------------------------------------------
 
-    def validate(self):
-        for position, raw in read(self.path):
+    def run(self, dry_run=False):
+        """Read, check and write the file in one transaction. Raises
+        ImportFailed, having written nothing, when there is a problem
+        anywhere; a dry run goes as far and then undoes everything."""
+        try:
+            with transaction.atomic(), keep_timestamps():
+                self._start()
+                try:
+                    for batch, next_label in self._batches():
+                        self._take(batch, next_label)
+                        if self.stopped:
+                            break
+                except ImportFailed as failure:  # the file cannot be read on
+                    for problem in failure.problems:
+                        self.problem(problem.where, problem.field, problem.message)
+                    self.stopped = True
+                if not self.objects and not self.problems:
+                    self.problem(self.name, "", "the file holds no objects")
+                if not self.stopped:
+                    self._finish(dry_run)
+                if self.problems:
+                    raise ImportFailed(self.problems, self.more_problems)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE {SEEN}")
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return self.report
+
+    def _start(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {SEEN} (model VARCHAR(20) NOT NULL, id BIGINT NOT NULL, "
+                "position TEXT NOT NULL, changed INTEGER NOT NULL, published INTEGER NOT NULL, "
+                "PRIMARY KEY (model, id))"
+            )
+        # Corrections above this id are this import's: one per claim, however
+        # many batches change it.
+        self.first_correction = Correction.objects.aggregate(last=models.Max("pk"))["last"] or 0
+
+    def _batches(self):
+        """The objects OBJECTS_PER_BATCH at a time, each batch with the model
+        label of the object after it (None after the last)."""
+        batch = []
+        for entry in read(self.path):
+            if len(batch) == OBJECTS_PER_BATCH:
+                yield batch, _label(entry[1])
+                batch = []
+            batch.append(entry)
+        yield batch, None
+
+    def _seen(self, model, ids):
+        """{id: (position, published before)} of the rows of `model` among
+        `ids` that the file has already given."""
+        ids, found = sorted(set(ids)), {}
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start : start + BATCH]
+                cursor.execute(
+                    f"SELECT id, position, published FROM {SEEN} "
+                    f"WHERE model = %s AND id IN ({', '.join(['%s'] * len(chunk))})",
+                    [model._meta.model_name, *chunk],
+                )
+                found.update((row[0], (row[1], bool(row[2]))) for row in cursor.fetchall())
+        return found
+
+    def _given(self, model, condition=""):
+        """A subquery: the ids of the rows of `model` the file gave."""
+        return RawSQL(
+            f"SELECT id FROM {SEEN} WHERE model = %s{condition}", [model._meta.model_name]
+        )
+
+    # One batch -------------------------------------------------------------------
+
+    def _take(self, batch, next_label):
+        reset_queries()  # with DEBUG on, Django would keep every query of the import
+        self._new_batch()
+        entries, self.waiting = self.waiting + batch, []
+        self.objects += len(batch)
+        for position, raw in entries:
             self._parse(position, raw)
-            if self.progress:
-                self.progress.update(1)
-        if not self.items and not self.problems:
-            self.problem(self.name, "", "the file holds no objects")
+        if self.progress:
+            self.progress.update(len(batch))
         self._load_existing()
+        if next_label is not None:
+            self._wait(next_label)
         self._resolve()
+        self._check_repeats()
         # The rules are checked on every object that parsed and resolved, so
         # one broken key does not hide another object's broken rule.
-        flawed = {problem.where for problem in self.problems}
-        self._check_rules([item for item in self.items if _describe(item) not in flawed])
+        self._check_rules(
+            [i for i in self.items if _describe(i) not in self.flawed and id(i) not in self.blocked]
+        )
         self._check_permissions()
-        if self.problems:
-            raise ImportFailed(self.problems)
-        self._plan()
+        self._plan(self._sound())
         self._check_corrections()
-        return self.report
+        try:
+            with transaction.atomic():
+                self._write()
+        except DatabaseError as error:
+            if not self.problems:
+                raise
+            # Only after a problem, whose objects are left out, can a row
+            # break a database rule: the file is refused either way.
+            self.problem(self.name, "", f"checking stopped at {entries[0][0]}: {error}")
+            self.stopped = True
+
+    def _wait(self, next_label):
+        """Objects naming one of their own model that is not there yet (a
+        speaker's organisation later in slug order) wait for the next batch
+        while objects of their model keep coming, and so do the objects
+        naming a waiting one."""
+        waiting, grew = set(), True
+        while grew:
+            grew = False
+            for item in self.items:
+                if id(item) in waiting:
+                    continue
+                for model, key in item.references():
+                    target = self.by_key.get((model, key))
+                    if target is not None:
+                        late = id(target) in waiting
+                    else:
+                        late = (
+                            model is item.model
+                            and item.label == next_label
+                            and (model, key) not in self.existing
+                        )
+                    if late:
+                        waiting.add(id(item))
+                        grew = True
+                        break
+        if not waiting or len(waiting) > MAX_WAITING:
+            return  # too many: checked now, their keys reported as leading nowhere
+        self.waiting = [(i.position, i.raw) for i in self.items if id(i) in waiting]
+        for item in self.items:
+            if id(item) in waiting:
+                del self.by_key[(item.model, item.key)]
+        self.items = [i for i in self.items if id(i) not in waiting]
+
+    def _check_repeats(self):
+        """An object the file already gave in an earlier batch."""
+        for model in MODELS:
+            items = [i for i in self.items if i.model is model and i.existing is not None]
+            earlier = self._seen(model, [i.existing.pk for i in items]) if items else {}
+            for item in items:
+                if item.existing.pk in earlier:
+                    message = f"the same {item.label} appears twice: also at "
+                    self.problem(_describe(item), "", message + earlier[item.existing.pk][0])
+
+    def _sound(self):
+        """The objects to write: those without a problem that name none with
+        one. The keys of the others are remembered (up to MAX_SKIPPED), so
+        objects of later batches that name them are left out quietly."""
+        bad = {id(i) for i in self.items if id(i) in self.blocked or _describe(i) in self.flawed}
+        grew = bool(bad)
+        while grew:
+            grew = False
+            for item in self.items:
+                if id(item) in bad:
+                    continue
+                for model, key in item.references():
+                    target = self.by_key.get((model, key))
+                    if target is not None and id(target) in bad:
+                        bad.add(id(item))
+                        grew = True
+                        break
+        for item in self.items:
+            if id(item) in bad and len(self.skipped) < MAX_SKIPPED:
+                self.skipped.add((item.model, item.key))
+        # Still given by the file: their rows are not parts it dropped.
+        self.unwritten = [i for i in self.items if id(i) in bad and i.existing is not None]
+        return [i for i in self.items if id(i) not in bad]
 
     def _parse(self, position, raw):
         if not isinstance(raw, dict) or "model" not in raw:
@@ -419,7 +763,9 @@ class Importer:
         if not isinstance(values, dict):
             self.problem(position, "fields", "missing, or not a mapping of field names to values")
             return
-        item = Item(model=model, position=position, fields=values, key=natural_key(model, values))
+        item = Item(
+            model=model, position=position, fields=values, raw=raw, key=natural_key(model, values)
+        )
         where = _describe(item)
         allowed = set(exported_fields(model))
         for name in values:
@@ -452,9 +798,7 @@ class Importer:
                 item.relations[name] = tuple(_int(v) if i else v for i, v in enumerate(value))
                 continue
             if not present:
-                if getattr(model_field, "auto_now", False) or getattr(
-                    model_field, "auto_now_add", False
-                ):
+                if model_field in STAMPED:
                     setattr(instance, model_field.attname, timezone.now())
                     continue
                 if model_field.has_default() or model_field.blank or model_field.null:
@@ -502,57 +846,30 @@ class Importer:
         return wanted
 
     def _load_existing(self):
-        """Rows already in the database under the keys the file names, and
-        the parts of every claim in the file, fetched a batch at a time."""
+        """Rows already in the database under the keys the batch names,
+        fetched a chunk at a time; the many-to-many values of the batch's
+        own objects with them."""
         wanted = self._targets()
         for model in MODELS:
-            if model in (Citation, Figure, Rebuttal):
+            if model in PARTS:
+                slugs = sorted({key[0] for key in wanted[model]})
+                for start in range(0, len(slugs), BATCH):
+                    rows = model.objects.filter(claim__slug__in=slugs[start : start + BATCH])
+                    for obj in rows.select_related(*PARTS[model]):
+                        self.existing[(model, obj.natural_key())] = obj
                 continue
-            slugs = sorted({key[0] for key in wanted[model] if len(key) == 1})
+            own = {i.key[0] for i in self.items if i.model is model}
             many = [f.name for f in model._meta.local_many_to_many]
-            for start in range(0, len(slugs), BATCH):
-                batch = model.objects.filter(slug__in=slugs[start : start + BATCH])
-                for obj in batch.prefetch_related(*many):
-                    self.existing[(model, obj.natural_key())] = obj
-        claim_slugs = sorted({item.key[0] for item in self.items if item.model is Claim})
-        self.claim_parts = {Citation: [], Figure: [], Rebuttal: []}
-        for start in range(0, len(claim_slugs), BATCH):
-            batch = claim_slugs[start : start + BATCH]
-            for model, related in (
-                (Citation, ("claim", "source")),
-                (Figure, ("claim", "part_of__claim", "measure")),
-                (Rebuttal, ("claim", "counterclaim")),
-            ):
-                for obj in model.objects.filter(claim__slug__in=batch).select_related(*related):
-                    self.existing[(model, obj.natural_key())] = obj
-                    self.claim_parts[model].append(obj)
-        # Parts the file gives for claims it does not hold: fetched by claim.
-        for model, related in (
-            (Citation, ("claim", "source")),
-            (Figure, ("claim", "part_of__claim", "measure")),
-            (Rebuttal, ("claim", "counterclaim")),
-        ):
-            others = sorted({key[0] for key in wanted[model]} - set(claim_slugs))
-            for start in range(0, len(others), BATCH):
-                batch = model.objects.filter(claim__slug__in=others[start : start + BATCH])
-                for obj in batch.select_related(*related):
-                    self.existing.setdefault((model, obj.natural_key()), obj)
-
-    @staticmethod
-    def _key_lookup(model, key):
-        if model is Citation:
-            return {
-                "claim__slug": key[0],
-                "source__slug": key[1],
-                "role": key[2],
-                "locator": key[3],
-            }
-        if model is Figure:
-            return {"claim__slug": key[0], "position": key[1]}
-        return {"claim__slug": key[0], "counterclaim__slug": key[1]}
+            named = {key[0] for key in wanted[model] if len(key) == 1}
+            for slugs, prefetch in ((own, many), (named - own, [])):
+                slugs = sorted(slugs)
+                for start in range(0, len(slugs), BATCH):
+                    rows = model.objects.filter(slug__in=slugs[start : start + BATCH])
+                    for obj in rows.prefetch_related(*prefetch):
+                        self.existing[(model, obj.natural_key())] = obj
 
     def _target(self, model, key):
-        """The instance a natural key names: from the file, else the database."""
+        """The instance a natural key names: from the batch, else the database."""
         item = self.by_key.get((model, key))
         if item:
             return item.instance
@@ -576,16 +893,21 @@ class Importer:
                     continue
                 target = self._target(model_field.related_model, key)
                 if target is None:
-                    label = f"claims.{model_field.related_model._meta.model_name}"
-                    self.problem(where, name, f"no {label} with the natural key {list(key)}")
+                    self._leads_nowhere(item, where, name, model_field.related_model, key)
                     continue
                 setattr(item.instance, name, target)
             for name, keys in item.many.items():
                 related = item.model._meta.get_field(name).related_model
                 for key in keys:
                     if self._target(related, key) is None:
-                        label = f"claims.{related._meta.model_name}"
-                        self.problem(where, name, f"no {label} with the natural key {list(key)}")
+                        self._leads_nowhere(item, where, name, related, key)
+
+    def _leads_nowhere(self, item, where, name, model, key):
+        if (model, key) in self.skipped:
+            self.blocked.add(id(item))  # it names an object with a problem of its own
+            return
+        label = f"claims.{model._meta.model_name}"
+        self.problem(where, name, f"no {label} with the natural key {list(key)}")
 
     def _check_rules(self, items):
         pairs = {}
@@ -616,23 +938,42 @@ class Importer:
                 self.problem(
                     _describe(item), "", "these two claims are paired both ways round in the file"
                 )
-        # A pairing the other way round that stays in the database (the
-        # pairings of claims in the file are replaced by the file's).
-        in_file = {item.key[0] for item in self.items if item.model is Claim}
-        outside = sorted({counter for (_, counter) in pairs if counter not in in_file})
-        standing = set()
-        for start in range(0, len(outside), BATCH):
-            standing |= set(
-                Rebuttal.objects.filter(claim__slug__in=outside[start : start + BATCH]).values_list(
-                    "claim__slug", "counterclaim__slug"
-                )
-            )
-        for (claim, counter), item in pairs.items():
-            if (counter, claim) in standing:
-                self.problem(
-                    _describe(item), "", "these two claims are already paired the other way round"
-                )
+        self._check_pairs_standing(pairs)
         self._check_unique_names()
+
+    def _check_pairs_standing(self, pairs):
+        """A pairing the other way round in the database: given earlier in
+        the file (paired both ways round), replaced (the file gives the
+        pairings of that claim), or standing (a problem)."""
+        counters = sorted({counter for (_, counter) in pairs})
+        standing = {}
+        for start in range(0, len(counters), BATCH):
+            rows = Rebuttal.objects.filter(claim__slug__in=counters[start : start + BATCH])
+            for pairing in rows.select_related("claim", "counterclaim"):
+                standing[pairing.natural_key()] = pairing
+        reverse = {
+            (counter, claim): item
+            for (claim, counter), item in pairs.items()
+            if (counter, claim) in standing
+        }
+        if not reverse:
+            return
+        given = self._seen(Rebuttal, [standing[key].pk for key in reverse])
+        claims_given = self._seen(Claim, [standing[key].claim_id for key in reverse])
+        in_batch = {item.key[0] for item in self.items if item.model is Claim}
+        for key, item in reverse.items():
+            pairing = standing[key]
+            if pairing.pk in given:
+                message = "these two claims are paired both ways round in the file"
+                self.problem(_describe(item), "", message)
+            elif pairing.claim_id in claims_given or key[0] in in_batch:
+                self.replaced.append(pairing)
+            else:
+                message = "these two claims are already paired the other way round"
+                self.problem(_describe(item), "", message)
+        if self.replaced and not self.user.has_perm("claims.delete_rebuttal"):
+            plural = Rebuttal._meta.verbose_name_plural
+            self.problem(self.name, "", f"{self.user} may not delete {plural}")
 
     def _check_choices(self, item, where):
         """Links the admin would not offer, e.g. a person as the body spoken for."""
@@ -724,10 +1065,9 @@ class Importer:
 
     # Planning and writing -----------------------------------------------------------------
 
-    def _plan(self):
+    def _plan(self, items):
         report = self.report
-        self.to_create, self.to_update = [], []
-        for item in self.items:
+        for item in items:
             label = item.label
             if item.existing is None:
                 self.to_create.append(item)
@@ -737,28 +1077,21 @@ class Importer:
                 report.updated[label] = report.updated.get(label, 0) + 1
             else:
                 report.unchanged[label] = report.unchanged.get(label, 0) + 1
-        in_file = {(i.model, i.key) for i in self.items}
-        self.to_delete = {
-            model: [
-                obj for obj in self.claim_parts[model] if (model, obj.natural_key()) not in in_file
-            ]
-            for model in (Rebuttal, Figure, Citation)
+        self.to_write = items
+
+    def _published_before(self, slugs):
+        """{slug: whether the claim was published before this import}."""
+        published = Claim.Status.PUBLISHED
+        claims = {slug: self.existing.get((Claim, (slug,))) for slug in slugs}
+        earlier = self._seen(
+            Claim,
+            [c.pk for s, c in claims.items() if c is not None and (Claim, (s,)) not in self.by_key],
+        )
+        return {
+            slug: claim is not None
+            and (earlier[claim.pk][1] if claim.pk in earlier else claim.status == published)
+            for slug, claim in claims.items()
         }
-        for model, objs in self.to_delete.items():
-            if objs:
-                report.deleted[f"claims.{model._meta.model_name}"] = len(objs)
-        if any(self.to_delete.values()):
-            for model, objs in self.to_delete.items():
-                if objs and not self.user.has_perm(f"claims.delete_{model._meta.model_name}"):
-                    raise ImportFailed(
-                        [
-                            Problem(
-                                self.name,
-                                "",
-                                f"{self.user} may not delete {model._meta.verbose_name_plural}",
-                            )
-                        ]
-                    )
 
     def _check_corrections(self):
         """A published claim's substance (Claim.SUBSTANTIVE and its figures)
@@ -777,37 +1110,31 @@ class Importer:
                 if changed:
                     corrections.setdefault(item.key[0], []).extend(changed)
                     where.setdefault(item.key[0], _describe(item))
-        figures = [
-            (item.key[0], _describe(item))
-            for item in self.to_create + self.to_update
-            if item.model is Figure
-        ]
-        figures += [
-            (figure.claim.slug, f"claims.figure {list(figure.natural_key())}")
-            for figure in self.to_delete[Figure]
-        ]
-        for slug, described in figures:
-            claim = self.existing.get((Claim, (slug,)))
-            if claim is not None and claim.status == published:
+        figures = [item for item in self.to_create + self.to_update if item.model is Figure]
+        before = self._published_before({item.key[0] for item in figures}) if figures else {}
+        for item in figures:
+            slug = item.key[0]
+            if before[slug]:
                 changed = corrections.setdefault(slug, [])
                 if "figures" not in changed:
                     changed.append("figures")
-                where.setdefault(slug, described)
-        problems = []
+                where.setdefault(slug, _describe(item))
+        self.corrections = self._allowed_corrections(corrections, where)
+
+    def _allowed_corrections(self, corrections, where):
+        allowed = {}
         for slug, changed in sorted(corrections.items()):
             if not self.correction_note:
                 message = (
                     f"{Claim.correction_needed_message(changed)} Give it with --correction-note."
                 )
-                problems.append(Problem(where[slug], "", message))
+                self.problem(where[slug], "", message)
             elif not self.user.has_perm(PUBLISH):
                 message = f"{self.user} may not correct the published claim {slug!r}"
-                problems.append(Problem(where[slug], "", message))
-        if problems:
-            raise ImportFailed(problems)
-        self.corrections = corrections
-        if corrections:
-            self.report.corrected = len(corrections)
+                self.problem(where[slug], "", message)
+            else:
+                allowed[slug] = changed
+        return allowed
 
     def _concrete(self, model):
         return [f for f in model._meta.concrete_fields if f.serialize and not f.primary_key]
@@ -831,48 +1158,10 @@ class Importer:
         related = item.model._meta.get_field(name).related_model
         return {self._target(related, key).pk for key in item.many[name]}
 
-    def write(self, dry_run=False):
-        """Write everything in one transaction. Publishing is checked by the
-        claims' own rule (Claim.publication_problems) once their parts are
-        written; a claim that fails it undoes the whole import. A dry run
-        goes as far and then undoes everything."""
-        try:
-            with transaction.atomic(), keep_timestamps():
-                self._write()
-                problems = self._publication_problems()
-                if problems:
-                    raise ImportFailed(problems)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
-        return self.report
-
-    def _publication_problems(self):
-        problems = []
-        for item in self.to_create + self.to_update:
-            claim = item.instance
-            if item.model is Claim and claim.status == Claim.Status.PUBLISHED:
-                for message in claim.publication_problems():
-                    problems.append(Problem(_describe(item), "status", message))
-        return problems
-
     def _write(self):
-        reason = f"imported from {self.name}"
-        history = {"default_user": self.user, "default_change_reason": reason}
-        doomed = [figure.pk for figure in self.to_delete[Figure]]
-        if doomed:
-            # Figures the file keeps must not go with a whole that it drops.
-            Figure.objects.filter(part_of__in=doomed).exclude(pk__in=doomed).update(part_of=None)
-        for model, objs in self.to_delete.items():
-            if objs:
-                # Deleted through the collector with these very instances, so
-                # the history of each deletion names the user and the file.
-                for obj in objs:
-                    obj._history_user, obj._change_reason = self.user, reason
-                collector = Collector(using=model.objects.db)
-                collector.collect(objs)
-                collector.delete()
+        history = {"default_user": self.user, "default_change_reason": self.reason}
+        if self.replaced:
+            self._delete(Rebuttal, self.replaced)
         for model in MODELS:
             created = [i for i in self.to_create if i.model is model]
             updated = [i for i in self.to_update if i.model is model]
@@ -898,7 +1187,7 @@ class Importer:
             if updated:
                 fields = [f.name for f in self._concrete(model) if not f.auto_created]
                 model.objects.bulk_update([i.instance for i in updated], fields, batch_size=BATCH)
-            self._write_many(created + updated)
+            self._write_many(model, created + updated)
             records = []
             if created:
                 records += model.history.bulk_history_create(
@@ -909,14 +1198,10 @@ class Importer:
                     [i.instance for i in updated], update=True, **history
                 )
             self._write_many_history(model, records)
-            if self.progress:
-                self.progress.update(len(created) + len(updated))
         self._write_corrections(history)
-        touched = {i.instance.pk for i in self.to_create + self.to_update if i.model is Claim}
-        touched |= {
-            i.instance.claim_id for i in self.to_create + self.to_update if i.model is Citation
-        }
-        touched |= {o.claim_id for o in self.to_delete[Citation]}
+        changed = self.to_create + self.to_update
+        touched = {i.instance.pk for i in changed if i.model is Claim}
+        touched |= {i.instance.claim_id for i in changed if i.model is Citation}
         others = [i.instance.pk for i in self.to_update if i.model in (Speaker, Source)]
         if others:
             touched |= set(
@@ -926,23 +1211,200 @@ class Importer:
                     | Q(citations__source__in=others)
                 ).values_list("pk", flat=True)
             )
-        touched = sorted(pk for pk in touched if pk)
-        for start in range(0, len(touched), 1000):
-            refresh_search_documents(touched[start : start + 1000])
-        return self.report
+        self._to_refresh(touched)
+        self._remember()
+
+    def _remember(self):
+        """What the batch gave, for the batches after it and the end."""
+        changed = {id(i) for i in self.to_create + self.to_update}
+        published = Claim.Status.PUBLISHED
+        rows = [
+            (
+                item.model._meta.model_name,
+                item.instance.pk,
+                item.position,
+                int(id(item) in changed),
+                int(
+                    item.model is Claim
+                    and bool(item.existing)
+                    and item.existing.status == published
+                ),
+            )
+            for item in self.to_write + self.unwritten
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SEEN} (model, id, position, changed, published) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                rows,
+            )
+
+    def _to_refresh(self, claim_ids):
+        """Claims whose search documents are rebuilt at the end, once each."""
+        rows = [("search", pk) for pk in sorted(pk for pk in claim_ids if pk)]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {SEEN} (model, id, position, changed, published) "
+                "VALUES (%s, %s, '', 0, 0) ON CONFLICT DO NOTHING",
+                rows,
+            )
+
+    def _delete(self, model, objs):
+        """Deleted through the collector with these very instances, so the
+        history of each deletion names the user and the file."""
+        for obj in objs:
+            obj._history_user, obj._change_reason = self.user, self.reason
+        collector = Collector(using=model.objects.db)
+        collector.collect(objs)
+        _, counts = collector.delete()
+        label = f"claims.{model._meta.model_name}"
+        deleted = self.report.deleted
+        deleted[label] = deleted.get(label, 0) + counts.get(model._meta.label, 0)
 
     def _write_corrections(self, history):
-        """One public correction for each published claim the file corrects."""
+        """One public correction for each published claim the file corrects,
+        however many batches correct it."""
         if not self.corrections:
             return
-        corrections = [
-            Correction(
-                claim=self.existing[(Claim, (slug,))], note=self.correction_note, changed=changed
+        claims = {slug: self.existing[(Claim, (slug,))] for slug in self.corrections}
+        earlier = {
+            correction.claim_id: correction
+            for correction in Correction.objects.filter(
+                pk__gt=self.first_correction, claim__in=[c.pk for c in claims.values()]
             )
-            for slug, changed in sorted(self.corrections.items())
-        ]
-        Correction.objects.bulk_create(corrections, batch_size=BATCH)
-        Correction.history.bulk_history_create(corrections, **history)
+        }
+        new, merged = [], []
+        for slug, changed in sorted(self.corrections.items()):
+            correction = earlier.get(claims[slug].pk)
+            if correction is None:
+                new.append(
+                    Correction(claim=claims[slug], note=self.correction_note, changed=changed)
+                )
+            else:
+                correction.changed += [name for name in changed if name not in correction.changed]
+                merged.append(correction)
+        Correction.objects.bulk_create(new, batch_size=BATCH)
+        Correction.history.bulk_history_create(new, **history)
+        if merged:
+            Correction.objects.bulk_update(merged, ["changed"], batch_size=BATCH)
+            Correction.history.bulk_history_create(merged, update=True, **history)
+        self.report.corrected += len(new)
+
+    # The end of the file ----------------------------------------------------------------
+
+    def _finish(self, dry_run):
+        """What needs the whole file: the parts it no longer gives its claims
+        go, then the published claims it changed are checked. After a
+        problem, only the checks run."""
+        dropped = self._dropped()
+        if Figure in dropped:
+            self._correct_dropped_figures(dropped[Figure])
+        if self.problems:
+            return
+        if Figure in dropped:
+            # Figures the file keeps must not go with a whole that it drops.
+            Figure.objects.filter(part_of__in=dropped[Figure]).exclude(
+                pk__in=dropped[Figure]
+            ).update(part_of=None)
+        for model, rows in dropped.items():
+            while chunk := list(rows.select_related(*PARTS[model]).order_by("pk")[:BATCH]):
+                reset_queries()
+                if model is Citation:
+                    self._to_refresh({citation.claim_id for citation in chunk})
+                self._delete(model, chunk)
+        self._check_publication()
+        if not dry_run and not self.problems:
+            self._refresh_search()
+
+    def _dropped(self):
+        """{model: rows} of the parts of the file's claims that it no longer gives."""
+        claims = self._given(Claim)
+        dropped = {}
+        for model in PARTS:
+            rows = model.objects.filter(claim__in=claims).exclude(pk__in=self._given(model))
+            if rows.exists():
+                if not self.user.has_perm(f"claims.delete_{model._meta.model_name}"):
+                    plural = model._meta.verbose_name_plural
+                    self.problem(self.name, "", f"{self.user} may not delete {plural}")
+                dropped[model] = rows
+        return dropped
+
+    def _correct_dropped_figures(self, figures):
+        """Dropping a figure of a claim published before the import is a
+        correction; recorded a chunk of claims at a time (checked only,
+        after a problem)."""
+        published = self._given(Claim, " AND published = 1")
+        rows = (
+            figures.filter(claim__in=published)
+            .order_by("claim__slug", "position")
+            .values_list("claim__slug", "position")
+        )
+        where = {}
+        for slug, position in rows.iterator(chunk_size=BATCH):
+            if slug not in where and len(where) == BATCH:
+                self._correct_figures_of(where)
+                where = {}
+            where.setdefault(slug, f"claims.figure {[slug, position]}")
+        if where:
+            self._correct_figures_of(where)
+
+    def _correct_figures_of(self, where):
+        self.corrections = self._allowed_corrections({slug: ["figures"] for slug in where}, where)
+        if self.problems or not self.corrections:
+            return
+        self.existing = {
+            (Claim, (claim.slug,)): claim
+            for claim in Claim.objects.filter(slug__in=list(self.corrections))
+        }
+        self._write_corrections({"default_user": self.user, "default_change_reason": self.reason})
+
+    def _check_publication(self):
+        """Published claims the file created or changed meet the claims' own
+        rule (Claim.publication_problems), now that their parts are written.
+        The rule runs on the claims a query cannot clear at once."""
+        changed = self._given(Claim, " AND changed = 1")
+        position = RawSQL(
+            f"SELECT position FROM {SEEN} WHERE model = 'claim' "
+            f"AND {SEEN}.id = {Claim._meta.db_table}.id",
+            [],
+        )
+        appeared = Citation.objects.filter(claim=OuterRef("pk"), role=Citation.Role.APPEARED_IN)
+        undated = Q(said_on__isnull=True, said_until__isnull=True) & ~Q(
+            said_qualifier=Claim.DateQualifier.NOT_STATED
+        )
+        doubtful = (
+            Claim.objects.filter(pk__in=changed, status=Claim.Status.PUBLISHED)
+            .filter(
+                Q(speaker__isnull=True)
+                | undated
+                | ~Exists(appeared)
+                | Q(assessment=Claim.Assessment.CORROBORATED)
+            )
+            .annotate(import_position=position)
+            .order_by("pk")
+        )
+        for number, claim in enumerate(doubtful.iterator(chunk_size=BATCH)):
+            if number % BATCH == 0:
+                reset_queries()
+            for message in claim.publication_problems():
+                where = f"{claim.import_position} (claims.claim [{claim.slug}])"
+                self.problem(where, "status", message)
+
+    def _refresh_search(self):
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {SEEN} WHERE model = 'search' AND id > %s "
+                    "ORDER BY id LIMIT %s",
+                    [last, REFRESH],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return
+            reset_queries()
+            refresh_search_documents(ids)
+            last = ids[-1]
 
     def _refresh_ids(self, item):
         """Point foreign keys at the rows' real ids, now that they exist."""
@@ -951,25 +1413,26 @@ class Importer:
                 target = self._target(item.model._meta.get_field(name).related_model, key)
                 setattr(item.instance, name, target)
 
-    def _write_many(self, items):
-        for item in items:
-            for name in item.many:
-                wanted = self._m2m_pks(item, name)
-                current = self._current_pks(item, name)
-                if wanted != current:
-                    through = item.model._meta.get_field(name).remote_field.through
-                    source_field, target_field = self._through_fields(item.model, name)
-                    through.objects.filter(**{source_field: item.instance.pk}).exclude(
-                        **{f"{target_field}__in": wanted}
+    def _write_many(self, model, items):
+        """Many-to-many links as the file gives them: a few queries for the batch."""
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            source_field, target_field = self._through_fields(model, m2m.name)
+            links = []
+            for item in items:
+                if m2m.name not in item.many:
+                    continue
+                wanted = self._m2m_pks(item, m2m.name)
+                current = self._current_pks(item, m2m.name)
+                if current - wanted:
+                    through.objects.filter(
+                        **{source_field: item.instance.pk, f"{target_field}__in": current - wanted}
                     ).delete()
-                    through.objects.bulk_create(
-                        [
-                            through(
-                                **{f"{source_field}_id": item.instance.pk, f"{target_field}_id": pk}
-                            )
-                            for pk in sorted(wanted - current)
-                        ]
-                    )
+                links += [
+                    through(**{f"{source_field}_id": item.instance.pk, f"{target_field}_id": pk})
+                    for pk in sorted(wanted - current)
+                ]
+            through.objects.bulk_create(links, batch_size=BATCH)
 
     @staticmethod
     def _write_many_history(model, records):

@@ -4,16 +4,20 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.importer import Importer, ImportFailed
+from claims.importer import OBJECTS_PER_BATCH, Importer, ImportFailed
 
 
 class Command(BaseCommand):
     help = (
-        "Import a fixture (json, jsonl, yaml or xml; .gz too). Every object is checked "
-        "before anything is written; all problems are reported at once and nothing is "
-        "written when there is one. Existing rows are matched by natural key and updated; "
-        "each claim in the file gets exactly the citations, figures and pairings it gives. "
-        "Acts with the permissions of --user and records history in their name."
+        "Import a fixture (json, jsonl, yaml or xml; .gz too). The file is read as a stream "
+        f"and checked and written {OBJECTS_PER_BATCH:,} objects at a time in one "
+        "transaction, so memory does not grow with its size (YAML alone is read whole). "
+        "Every object is checked; all problems are reported at once and nothing is "
+        "written when there is one. An object names objects before it in the file or in "
+        "the database, as exports do (objects of its own model may also come later). "
+        "Existing rows are matched by natural key and updated; each claim in the file gets "
+        "exactly the citations, figures and pairings it gives. Acts with the permissions "
+        "of --user and records history in their name."
     )
 
     def add_arguments(self, parser):
@@ -39,12 +43,13 @@ class Command(BaseCommand):
         progress = None if quiet else tqdm(unit="objects", file=sys.stderr)
         importer = Importer(file, account, progress, correction_note=correction_note)
         try:
-            importer.validate()
-            report = importer.write(dry_run=dry_run)
+            report = importer.run(dry_run=dry_run)
         except ImportFailed as failure:
-            lines = "\n".join(f"  {problem}" for problem in failure.problems)
+            lines = [f"  {problem}" for problem in failure.problems]
+            if failure.more:
+                lines.append(f"  … and {failure.more:,} more")
             raise CommandError(
-                f"{file}: {len(failure.problems)} problem(s); nothing was imported.\n{lines}"
+                f"{file}: {failure.count} problem(s); nothing was imported.\n" + "\n".join(lines)
             ) from None
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
