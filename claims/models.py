@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
@@ -1179,7 +1179,8 @@ class Claim(models.Model):
 
 def refresh_search_documents(claim_ids, claim_model=None):
     """Rebuild the search document of these claims from what they say, who
-    said it, where, and the titles of the public sources they cite.
+    said it, where, and the titles of the public sources they cite. Only
+    documents that changed are written (each write also re-indexes the claim).
 
     `claim_model` lets a migration pass its historical model."""
     from .search import document
@@ -1188,21 +1189,38 @@ def refresh_search_documents(claim_ids, claim_model=None):
     citation_model = claim_model._meta.get_field("citations").related_model
     public_citations = models.Prefetch(
         "citations",
-        queryset=citation_model.objects.filter(source__restricted=False).select_related("source"),
+        queryset=citation_model.objects.filter(source__restricted=False)
+        .select_related("source")
+        .only("claim_id", "source__title"),
     )
-    claims = list(
+    claims = (
         claim_model.objects.filter(pk__in=claim_ids)
         .select_related("speaker", "speaking_for")
+        .only(
+            *("text", "original_text", "place", "search_document"),
+            *("speaker__name", "speaker__short_name"),
+            *("speaking_for__name", "speaking_for__short_name"),
+        )
         .prefetch_related(public_citations)
     )
+    changed = []
     for claim in claims:
         parts = [claim.text, claim.original_text, claim.place]
         for speaker in (claim.speaker, claim.speaking_for):
             if speaker:
                 parts += [speaker.name, speaker.short_name]
         parts += sorted({c.source.title for c in claim.citations.all()})
-        claim.search_document = document(*parts)
-    claim_model.objects.bulk_update(claims, ["search_document"], batch_size=500)
+        wanted = document(*parts)
+        if wanted != claim.search_document:
+            changed.append((wanted, claim.pk))
+    if changed:
+        # One statement run for every row, rather than bulk_update's CASE over all.
+        table = connection.ops.quote_name(claim_model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET search_document = %s WHERE id = %s",  # nosec B608: the model's table
+                changed,
+            )
 
 
 # --- Citations, figures, pairings -------------------------------------------

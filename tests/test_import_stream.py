@@ -8,6 +8,7 @@ import tracemalloc
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection
 
 from claims import importer as importing
 from claims.exchange import MODELS
@@ -248,3 +249,16 @@ def test_reading_memory_does_not_grow_with_the_file(tmp_path, name):
     large = reading_peak(write(tmp_path / f"large-{name}", 8_000))
     assert large < small * 1.5 + 50_000, (small, large)
     assert large < 1_000_000  # the file is about 1.4 MB of text
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner statistics")
+def test_an_import_leaves_the_planner_statistics_current(seed, importer, tmp_path):
+    path = export(tmp_path, "out.jsonl")
+    wipe()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # statistics of the empty tables
+        cursor.execute("DELETE FROM sqlite_stat1")
+        import_file(path)
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'claims_list_by_date'")
+        (stat,) = cursor.fetchone()
+    assert int(stat.split()[0]) == Claim.objects.count()
