@@ -219,3 +219,16 @@ def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypa
     html = client.get(reverse("claims:speaker_detail", args=["big-body"])).content.decode()
     assert "Member 2" in html and "Member 3" not in html.split("<h2>")[0]
     assert "and 2 more" in html
+
+
+def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5's cost; PostgreSQL reads a prefix from its index")
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    whole = [published(text=f"Shell fire, case {n}.") for n in range(2)]
+    longer = published(text="Shelling reported.")
+    # Two whole-word matches do not fill the window: the word is also a prefix.
+    assert sorted(search.ranked_ids("shell", 10)) == sorted(c.pk for c in [*whole, longer])
+    whole.append(published(text="Shell fire again."))
+    # Three do: the newest three whole-word matches are ranked.
+    assert sorted(search.ranked_ids("shell", 10)) == sorted(c.pk for c in whole)
