@@ -3,10 +3,31 @@ import itertools
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.test import override_settings
 
 from claims.models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Passwords hashed with a fast hasher in the tests, as Django's testing guide
+    advises: the production hasher takes 0.3 s a hash on purpose, and the tests
+    make users and log in many times over. What is tested (a right password
+    lets in, a wrong one does not, the lockout) holds with any hasher; processes
+    the tests start keep the production one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A migrated SQLite database file, made once by a manage.py process; tests
+    that need a new site copy it rather than migrate again."""
+    from .test_backup import migrate_sqlite
+
+    return migrate_sqlite(tmp_path_factory.mktemp("template") / "site.sqlite3")
 
 
 @pytest.fixture(autouse=True)

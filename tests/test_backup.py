@@ -152,11 +152,6 @@ def copy_site(source, target):
 # --- One site, backed up, then changed --------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory):
-    return migrate_sqlite(tmp_path_factory.mktemp("template") / "site.sqlite3")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, migrated_sqlite):
     """A SQLite site with claims and an evidence file, backed up into `backups/`,

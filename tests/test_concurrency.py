@@ -2,6 +2,7 @@
 saved is in the database afterwards, and no writer sees "database is locked"."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -11,13 +12,12 @@ from .test_backup import (
     ON_POSTGRESQL,
     PROJECT,
     manage,
-    migrate_sqlite,
     site_env,
     throwaway_postgres,
 )
 
 PROCESSES = 4
-SECONDS = 3
+SECONDS = 2
 
 
 def run_writers(database_url, tmp_path):
@@ -48,8 +48,8 @@ def assert_nothing_lost(figures, table):
     assert '"database is locked" errors' in table
 
 
-def test_concurrent_writers_on_sqlite(tmp_path):
-    database = migrate_sqlite(tmp_path / "writers.sqlite3")
+def test_concurrent_writers_on_sqlite(migrated_sqlite, tmp_path):
+    database = shutil.copy(migrated_sqlite, tmp_path / "writers.sqlite3")
     figures, table = run_writers(f"sqlite:///{database}", tmp_path)
     assert figures["engine"] == "sqlite"
     assert_nothing_lost(figures, table)
