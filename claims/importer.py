@@ -28,7 +28,9 @@ an earlier batch, which parts of the file's claims the file no longer gives
 are written. Problems are collected over the whole file (the first
 MAX_PROBLEMS kept, the rest counted) and raised at the end, which rolls the
 transaction back: a problem anywhere means nothing is written. A dry run
-rolls back too.
+rolls back too. One limit of checking a batch at a time: an object naming an
+object of an earlier batch that had a problem is left out unchecked (its
+own problems show once that one is fixed).
 
 Writing uses bulk operations: rows that did not change are left alone, so
 importing the same file twice changes nothing, and each claim in the file
@@ -75,7 +77,7 @@ OBJECTS_PER_BATCH = 500  # objects checked and written together: memory follows 
 MAX_PROBLEMS = 1000  # problems kept to report; the rest are counted
 MAX_WAITING = 50_000  # objects waiting for one of their own model further on
 MAX_SKIPPED = 100_000  # keys of unwritable objects remembered, so those naming them stay quiet
-REFRESH = 100  # search documents rebuilt at a time (its update query grows fast with more)
+REFRESH = 500  # search documents rebuilt at a time
 PUBLISH = "claims.publish_claim"
 SEEN = "claims_import_seen"  # the temporary table of what the import has been given
 
@@ -699,8 +701,8 @@ class Importer:
         while grew:
             grew = False
             for item in self.items:
-                if id(item) in waiting:
-                    continue
+                if id(item) in waiting or _describe(item) in self.flawed:
+                    continue  # an object with a problem is checked now, and said once
                 for model, key in item.references():
                     target = self.by_key.get((model, key))
                     if target is not None:
@@ -915,6 +917,8 @@ class Importer:
         if (model, key) in self.skipped:
             self.blocked.add(id(item))  # it names an object with a problem of its own
             return
+        if model is item.model and where in self.flawed:
+            return  # it did not wait for later objects of its model: its problem is said
         label = f"claims.{model._meta.model_name}"
         self.problem(where, name, f"no {label} with the natural key {list(key)}")
 
@@ -1368,10 +1372,11 @@ class Importer:
         self._write_corrections({"default_user": self.user, "default_change_reason": self.reason})
 
     def _check_publication(self):
-        """Published claims the file created or changed meet the claims' own
-        rule (Claim.publication_problems), now that their parts are written.
-        The rule runs on the claims a query cannot clear at once."""
-        changed = self._given(Claim, " AND changed = 1")
+        """Published claims the file gives meet the claims' own rule
+        (Claim.publication_problems), now that their parts are written: an
+        unchanged claim may have lost the citation it was published on. The
+        rule runs on the claims a query cannot clear at once."""
+        given = self._given(Claim)
         position = RawSQL(
             f"SELECT position FROM {SEEN} WHERE model = 'claim' "
             f"AND {SEEN}.id = {Claim._meta.db_table}.id",
@@ -1382,7 +1387,7 @@ class Importer:
             said_qualifier=Claim.DateQualifier.NOT_STATED
         )
         doubtful = (
-            Claim.objects.filter(pk__in=changed, status=Claim.Status.PUBLISHED)
+            Claim.objects.filter(pk__in=given, status=Claim.Status.PUBLISHED)
             .filter(
                 Q(speaker__isnull=True)
                 | undated

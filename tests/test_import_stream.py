@@ -262,3 +262,50 @@ def test_an_import_leaves_the_planner_statistics_current(seed, importer, tmp_pat
         cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'claims_list_by_date'")
         (stat,) = cursor.fetchone()
     assert int(stat.split()[0]) == Claim.objects.count()
+
+
+def test_a_published_claim_that_loses_its_appearance_is_refused(seed, importer, tmp_path):
+    objects = json.loads(export(tmp_path).read_text())
+    kept = [
+        o
+        for o in objects
+        if not (
+            o["model"] == "claims.citation"
+            and o["fields"]["claim"] == [P679]
+            and o["fields"]["role"] == "appeared_in"
+        )
+    ]
+    assert len(kept) < len(objects)
+    # The claim itself is unchanged; only a part of it goes.
+    message = rejected(write_json(tmp_path, kept))
+    assert f"claims.claim [{P679}]" in message and "It has no appearance" in message
+    assert Claim.objects.get(slug=P679).citations.filter(role="appeared_in").exists()
+
+
+def test_a_waiting_object_with_a_problem_is_reported_once(db, importer, tmp_path, small_batches):
+    later = [
+        {"model": "claims.topic", "fields": {"slug": f"t{n}", "name": f"T{n}"}} for n in range(20)
+    ]
+    objects = [
+        {
+            "model": "claims.speaker",
+            "fields": {
+                "slug": "a-member",
+                "name": "A member",
+                "kind": "nonsense",
+                "organisations": [["z-body"]],
+            },
+        },
+        *[
+            {"model": "claims.speaker", "fields": {"slug": f"s{n:02d}", "name": f"S{n}"}}
+            for n in range(20)
+        ],
+        {
+            "model": "claims.speaker",
+            "fields": {"slug": "z-body", "name": "Z body", "kind": "government"},
+        },
+        *later,
+    ]
+    message = rejected(write_json(tmp_path, objects))
+    assert message.count("not a valid choice") == 1
+    assert "1 problem(s)" in message
