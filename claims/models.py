@@ -591,6 +591,20 @@ class ClaimQuerySet(SlugQuerySet):
         """Everything a public list row shows, in one query."""
         return self.select_related("speaker", "speaking_for").with_public_counts()
 
+    def for_rows(self):
+        """Published claims with what a row of a list shows (the claims table,
+        a speaker's statements): words, permalink, speaker, date, assessment
+        and counterclaims; read by id once a page's ids are chosen."""
+        return (
+            self.published()
+            .for_list()
+            .only(
+                *("slug", "text", "status", "assessment", "said_qualifier", "said_on"),
+                *("said_on_precision", "said_until", "said_until_precision"),
+                *("speaker__slug", "speaker__name", "speaking_for__slug", "speaking_for__name"),
+            )
+        )
+
     def for_detail(self):
         """Everything a claim page shows, in a fixed number of queries however
         many citations, figures and counterclaims the claim has."""
@@ -1214,7 +1228,7 @@ def refresh_search_documents(claim_ids, claim_model=None):
         if wanted != claim.search_document:
             changed.append((wanted, claim.pk))
     if changed:
-        # One statement run for every row, rather than bulk_update's CASE over all.
+        # One statement, run once per changed row.
         table = connection.ops.quote_name(claim_model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(

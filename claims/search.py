@@ -90,7 +90,7 @@ def matching(queryset, query):
     else:
         ids = RawSQL(
             "SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s",
-            [_fts5_query(terms)],
+            [_fts5_query(terms, prefix=not whole_words_only(terms))],
         )
     return queryset.filter(pk__in=ids)
 
@@ -99,11 +99,12 @@ def matching(queryset, query):
 RANK_WINDOW = 5000
 
 
-def ranked_ids(query, limit):
+def ranked_ids(query, limit, whole_words=None):
     """Ids of the best `limit` published claims matching `query`, best first.
 
     Ranking stops at `limit`, so a word found in most claims costs the scan
     of the index plus the ranking, never a page of every match.
+    `whole_words` is whole_words_only() of the query, when already known.
     """
     from .models import Claim
 
@@ -125,32 +126,38 @@ def ranked_ids(query, limit):
         tsquery = _tsquery(terms)
         params = [Claim.Status.PUBLISHED, tsquery, RANK_WINDOW, tsquery, limit]
     else:
-        # When the words as typed already fill the window, FTS5 does not also
-        # read the last one as the start of longer words: the lists of every
-        # word beginning "report" are as long as the table and must be merged
-        # whole. (PostgreSQL's GIN index reads a prefix without that cost.)
-        prefix = not _window_is_full(terms)
+        prefix = not (whole_words_only(terms) if whole_words is None else whole_words)
         sql = (
-            "SELECT matches.id FROM ("
-            "SELECT rowid AS id, bm25(claims_claim_fts) AS score FROM claims_claim_fts "
-            "WHERE claims_claim_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
-            ") AS matches JOIN claims_claim ON claims_claim.id = matches.id "
-            "WHERE claims_claim.status = %s ORDER BY matches.score, matches.id LIMIT %s"
+            "SELECT id FROM ("
+            "SELECT claims_claim.id AS id, bm25(claims_claim_fts) AS score "
+            "FROM claims_claim_fts JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
+            "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s "
+            "ORDER BY claims_claim_fts.rowid DESC LIMIT %s"
+            ") AS matches ORDER BY score, id LIMIT %s"
         )
-        params = [_fts5_query(terms, prefix), RANK_WINDOW, Claim.Status.PUBLISHED, limit]
+        params = [_fts5_query(terms, prefix), Claim.Status.PUBLISHED, RANK_WINDOW, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
-def _window_is_full(terms):
-    """Whether the words, the last one whole, match RANK_WINDOW claims or more
-    (SQLite: counted from the FTS5 index, stopping there)."""
+def whole_words_only(terms):
+    """Whether the last word is matched whole only, not also as the start of
+    longer words: on SQLite, when the words as typed already match
+    RANK_WINDOW published claims. FTS5 would merge the whole lists of every
+    word beginning with it (for "report", lists as long as the table), and
+    the prefix adds nothing the ranking would reach. PostgreSQL's GIN index
+    reads a prefix without that cost, so there it always applies."""
+    if connection.vendor == "postgresql" or not terms:
+        return False
+    from .models import Claim
+
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM claims_claim_fts "
-            "WHERE claims_claim_fts MATCH %s LIMIT %s)",
-            [_fts5_query(terms, prefix=False), RANK_WINDOW],
+            "SELECT count(*) FROM (SELECT claims_claim.id FROM claims_claim_fts "
+            "JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
+            "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s LIMIT %s)",
+            [_fts5_query(terms, prefix=False), Claim.Status.PUBLISHED, RANK_WINDOW],
         )
         return cursor.fetchone()[0] >= RANK_WINDOW
 
@@ -263,3 +270,4 @@ def remove_index(apps=None, schema_editor=None):
     else:
         schema_editor.execute("DROP INDEX IF EXISTS claims_claim_search_vector")
         schema_editor.execute("ALTER TABLE claims_claim DROP COLUMN IF EXISTS search_vector")
+        schema_editor.execute("DROP INDEX IF EXISTS claims_claim_search_gin")

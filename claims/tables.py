@@ -4,7 +4,7 @@ from functools import cached_property
 
 import django_tables2 as tables
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,8 @@ class BoundedPaginator(Paginator):
 
     max_rows = 10_000
     more = False
-    counted_at = None
+    counted_at = None  # when the count was made, if it is kept
+    kept = False  # the count was read from the cache, not made now
 
     def __init__(self, object_list, per_page, count_key=None, **kwargs):
         per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -49,37 +50,75 @@ class BoundedPaginator(Paginator):
         queryset = self._queryset()
         if queryset is None:
             return min(len(self.object_list), self.max_rows)
-
-        def bounded_count():
-            # Only the ids: the row annotations (counterclaim counts) would be
-            # computed for every counted row otherwise.
-            return queryset.order_by().values("pk")[: self.max_rows + 1].count(), timezone.now()
-
         if self.count_key is None:
-            found, _ = bounded_count()
+            found, _ = self._bounded_count(queryset)
         else:
-            key = f"list-count:{self.max_rows}:{self.count_key}"
-            found, self.counted_at = cache.get_or_set(key, bounded_count, COUNTS_SECONDS)
+            kept = cache.get(self._cache_key())
+            self.kept = kept is not None
+            if not self.kept:
+                kept = self._bounded_count(queryset)
+                cache.set(self._cache_key(), kept, COUNTS_SECONDS)
+            found, self.counted_at = kept
         self.more = found > self.max_rows
         return min(found, self.max_rows)
+
+    def _bounded_count(self, queryset):
+        # Only the ids: the row annotations (counterclaim counts) would be
+        # computed for every counted row otherwise.
+        return queryset.order_by().values("pk")[: self.max_rows + 1].count(), timezone.now()
+
+    def _cache_key(self):
+        return f"list-count:{self.max_rows}:{self.count_key}"
+
+    def _recount(self):
+        """Count again now, and keep that count: the kept one no longer fits."""
+        found, self.counted_at = self._bounded_count(self._queryset())
+        cache.set(self._cache_key(), (found, self.counted_at), COUNTS_SECONDS)
+        self.kept = False
+        self.more = found > self.max_rows
+        self.__dict__["count"] = min(found, self.max_rows)
+        self.__dict__.pop("num_pages", None)
 
     def page(self, number):
         """The page's claims, read in two steps: the ids of the page in the
         list's order (a walk of an index, whatever the depth), then those rows
         with what a row shows. In one query, the counterclaim counts would be
-        computed for every row skipped on the way to a deep page."""
+        computed for every row skipped on the way to a deep page.
+
+        One id more than the page is read: when a kept count disagrees with
+        the rows there are (a claim published or withdrawn since), the list is
+        counted again, so no row is ever out of reach of the pages."""
         queryset = self._queryset()
         if queryset is None:
             return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        try:
+            number = self.validate_number(number)
+        except EmptyPage:
+            if not self.kept:
+                raise
+            self._recount()  # a page beyond a kept count may be there now
+            number = self.validate_number(number)
+        ids, expected, shown = self._ids(queryset, number)
+        if self.kept and len(ids) != expected:
+            self._recount()
+            number = min(number, self.num_pages)
+            ids, expected, shown = self._ids(queryset, number)
+        ids = ids[:shown]
         # By id, and published (still, a moment later): the list's other
         # filters again would let the database pick their index over the ids
         # and read every row they match.
-        found = Claim.objects.published().for_list().only(*ROW_FIELDS).in_bulk(ids)
+        found = Claim.objects.for_rows().in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+
+    def _ids(self, queryset, number):
+        """The ids of page `number` and the one after it; how many of those
+        the count says there are; and how many the page shows (up to the
+        bound)."""
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.max_rows)
+        ids = list(queryset.values_list("pk", flat=True)[bottom : top + 1])
+        total = top + 1 if self.more else self.count
+        return ids, max(min(top + 1, total) - bottom, 0), top - bottom
 
 
 class ClaimTable(tables.Table):
@@ -120,15 +159,6 @@ class ClaimTable(tables.Table):
         )
 
 
-# What a row shows: the claim's words, permalink, speaker, date and assessment.
-ROW_FIELDS = [
-    "slug",
-    "text",
-    "status",
-    "assessment",
-    *("said_qualifier", "said_on", "said_on_precision", "said_until", "said_until_precision"),
-    *("speaker__slug", "speaker__name", "speaking_for__slug", "speaking_for__name"),
-]
 ROW = (
     "<tr>"
     '<td data-label="Said">{}</td>'

@@ -371,7 +371,8 @@ def evidence_file(request, name):
 @require_GET
 def search_view(request):
     query = text_param(request, "q", search.MAX_QUERY_LENGTH)
-    ids = search.ranked_ids(query, SEARCH_LIMIT) if query else []
+    whole_words = search.whole_words_only(search.query_words(query))
+    ids = search.ranked_ids(query, SEARCH_LIMIT, whole_words) if query else []
     page = page_of(ids, request, SEARCH_PAGE_SIZE)
     found = Claim.objects.for_list().in_bulk(list(page.object_list))
     results = []
@@ -399,6 +400,7 @@ def search_view(request):
             "window": search.RANK_WINDOW,
             "limit": SEARCH_LIMIT,
             "wordless": bool(query.strip()) and not search.query_words(query),
+            "whole_word": whole_words,
         },
     )
 

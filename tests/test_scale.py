@@ -221,7 +221,7 @@ def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypa
     assert "and 2 more" in html
 
 
-def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(monkeypatch):
+def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(client, monkeypatch):
     if connection.vendor != "sqlite":
         pytest.skip("FTS5's cost; PostgreSQL reads a prefix from its index")
     monkeypatch.setattr(search, "RANK_WINDOW", 3)
@@ -229,6 +229,42 @@ def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(monkeypa
     longer = published(text="Shelling reported.")
     # Two whole-word matches do not fill the window: the word is also a prefix.
     assert sorted(search.ranked_ids("shell", 10)) == sorted(c.pk for c in [*whole, longer])
+    make_claim(text="A draft about shell fire.")  # drafts do not fill the window
+    assert longer.pk in search.ranked_ids("shell", 10)
     whole.append(published(text="Shell fire again."))
-    # Three do: the newest three whole-word matches are ranked.
+    # Three do: the newest three whole-word matches are ranked, and the page
+    # and the list's word filter say and do the same.
     assert sorted(search.ranked_ids("shell", 10)) == sorted(c.pk for c in whole)
+    matched = search.matching(Claim.objects.published(), "shell")
+    assert sorted(matched.values_list("pk", flat=True)) == sorted(c.pk for c in whole)
+    html = client.get(reverse("claims:search"), {"q": "shell"}).content.decode()
+    assert "matched whole" in html and "Shelling reported." not in html
+
+
+def test_a_kept_count_that_no_longer_fits_the_rows_is_made_again(client):
+    speaker = make_speaker(name="Counted Again", slug="again")
+    url = "/claims/?speaker=again&per_page=25"
+    assert "0 claims match" in client.get(url).content.decode()
+    first = published(speaker=speaker, text="The first statement.")
+    # A claim published since the count was kept: shown, and counted.
+    html = client.get(url).content.decode()
+    assert "The first statement." in html and "1 claim matches" in html
+    for n in range(25):
+        published(speaker=speaker, text=f"Statement {n}.")
+    # The oldest is pushed onto a second page, which exists.
+    html = client.get(url + "&page=2").content.decode()
+    assert "The first statement." in html and "26 claims match" in html
+    # A claim unpublished since: the count follows.
+    Claim.objects.filter(pk=first.pk).update(status=Claim.Status.DRAFT)
+    html = client.get(url + "&page=2").content.decode()
+    assert "25 claims match" in html and "The first statement." not in html
+
+
+def test_each_row_cell_is_labelled_as_its_column(client):
+    import re
+
+    published(speaker=make_speaker(name="Labelled"), text="A labelled claim.")
+    html = client.get("/claims/").content.decode()
+    headers = re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]+)', html)
+    labels = re.findall(r'<td data-label="([^"]+)"', html)
+    assert [h.strip() for h in headers] == labels
