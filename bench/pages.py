@@ -176,8 +176,8 @@ def code_version():
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
-    return {"commit": git("rev-parse", "HEAD"), "changed_files": [line[3:] for line in changed]}
+    changed = git("diff", "HEAD", "--name-only").splitlines()
+    return {"commit": git("rev-parse", "HEAD"), "changed_files": changed}
 
 
 def machine(engine, database_url):

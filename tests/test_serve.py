@@ -1,11 +1,14 @@
 """Production serving: gunicorn with the production settings, static files
 collected and served by whitenoise under hashed names."""
 
+import csv
+import io
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -17,6 +20,7 @@ from .test_start import free_port
 
 PROJECT = settings.BASE_DIR
 GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
+DOWNLOAD_CLAIMS = 15_000  # a CSV of about 5 MB: more than the sockets buffer
 
 
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in .venv")
@@ -35,7 +39,11 @@ def test_gunicorn_serves_the_site_with_hashed_static_files(tmp_path):
         }
     )
     python = str(PROJECT / ".venv" / "bin" / "python")
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput"],
+        ["generate_claims", "--claims", str(DOWNLOAD_CLAIMS), "--quiet"],
+    ):
         subprocess.run(
             [python, "manage.py", *command],
             cwd=PROJECT,
@@ -44,8 +52,13 @@ def test_gunicorn_serves_the_site_with_hashed_static_files(tmp_path):
             capture_output=True,
             timeout=120,
         )
+    # gunicorn.conf.py in the project folder is read; a one-second timeout
+    # would kill a synchronous worker in the middle of the download below.
     server = subprocess.Popen(
-        [str(GUNICORN), "tracker.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            *(str(GUNICORN), "tracker.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", "1", "--timeout", "1"),
+        ],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -65,7 +78,7 @@ def test_gunicorn_serves_the_site_with_hashed_static_files(tmp_path):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-Proto": "https"}
             )
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, dict(response.headers), response.read().decode()
 
         status, headers, page = get("/")
@@ -75,7 +88,37 @@ def test_gunicorn_serves_the_site_with_hashed_static_files(tmp_path):
         status, headers, css = get(stylesheet)
         assert status == 200 and ":root" in css
         assert "max-age=315360000" in headers["Cache-Control"]
+
+        # A download read slowly, so that it streams for longer than the
+        # worker timeout, arrives whole.
+        body = slow_download(port, "/claims/?_export=csv", seconds=3)
+        rows = len(list(csv.reader(io.StringIO(body)))) - 1  # less the header
+        with sqlite3.connect(tmp_path / "site.sqlite3") as database:
+            (published,) = database.execute(
+                "SELECT count(*) FROM claims_claim WHERE status = 'published'"
+            ).fetchone()
+        assert rows == published
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
         shutil.rmtree(tmp_path / "static", ignore_errors=True)
+
+
+def slow_download(port, path, seconds):
+    """The body of `path`, read by a client with a small window that takes
+    `seconds` over its first part: the server waits on it all that time."""
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.settimeout(60)
+    client.connect(("127.0.0.1", port))
+    request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n\r\n"
+    client.sendall(request.encode())
+    received, started = bytearray(), time.monotonic()
+    with client:
+        while chunk := client.recv(4096):
+            received += chunk
+            if time.monotonic() - started < seconds:
+                time.sleep(0.05)
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") or head.startswith(b"HTTP/1.1 200"), head[:200]
+    return body.decode()
