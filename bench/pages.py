@@ -690,30 +690,43 @@ def speaker_floor(organisation, slug):
 
 
 def search_floor(engine, word, window):
-    """Rank the newest `window` matches (all of them when None), keep the best
-    SEARCH_LIMIT published ones, then read the first page of them."""
+    """Rank the newest `window` published matches (all of them when None), keep
+    the best SEARCH_LIMIT, then read the first page of them: the queries the
+    search page sends."""
     if engine == "sqlite":
-        match = "SELECT rowid AS id, bm25(claims_claim_fts) AS score FROM claims_claim_fts "
-        match += "WHERE claims_claim_fts MATCH %s"
-        if window:
-            match += f" ORDER BY rowid DESC LIMIT {window}"
-        ranked = (
-            f"SELECT m.id FROM ({match}) m JOIN claims_claim c ON c.id = m.id "  # nosec B608 (SQL from constants here; values are parameters)
-            f"WHERE c.status = 'published' ORDER BY m.score, m.id LIMIT {SEARCH_LIMIT}"
+        # The word is matched whole when it alone fills the window, else as a prefix.
+        counted = (
+            "SELECT count(*) FROM (SELECT c.id FROM claims_claim_fts "
+            "JOIN claims_claim c ON c.id = claims_claim_fts.rowid "
+            f"WHERE claims_claim_fts MATCH %s AND c.status = 'published' LIMIT {window or -1})"  # nosec B608 (SQL from constants here; values are parameters)
         )
-        params = [f'"{word}"*']
+
+        def ranked(rows):
+            whole = window and rows[0][0] >= window
+            match = (
+                "SELECT c.id AS id, bm25(claims_claim_fts) AS score FROM claims_claim_fts "
+                "JOIN claims_claim c ON c.id = claims_claim_fts.rowid "
+                "WHERE claims_claim_fts MATCH %s AND c.status = 'published'"
+            )
+            if window:
+                match += f" ORDER BY claims_claim_fts.rowid DESC LIMIT {window}"
+            sql = f"SELECT id FROM ({match}) m ORDER BY score, id LIMIT {SEARCH_LIMIT}"  # nosec B608 (SQL from constants here; values are parameters)
+            return sql, [f'"{word}"' if whole else f'"{word}"*']
+
+        steps = [(counted, [f'"{word}"']), ranked]
     else:
-        vector = "to_tsvector('simple'::regconfig, COALESCE(c.search_document, ''))"
         query = "to_tsquery('simple'::regconfig, %s)"
-        newest = f"SELECT c.id FROM claims_claim c WHERE {vector} @@ {query} "  # nosec B608 (SQL from constants here; values are parameters)
-        newest += "AND c.status = 'published'"
+        newest = (
+            f"SELECT c.id, c.search_vector FROM claims_claim c WHERE c.search_vector @@ {query} "  # nosec B608 (SQL from constants here; values are parameters)
+            "AND c.status = 'published'"
+        )
         if window:
             newest += f" ORDER BY c.id DESC LIMIT {window}"
         ranked = (
-            f"SELECT c.id FROM claims_claim c WHERE c.id IN ({newest}) "  # nosec B608 (SQL from constants here; values are parameters)
-            f"ORDER BY ts_rank({vector}, {query}) DESC, c.id LIMIT {SEARCH_LIMIT}"
+            f"SELECT m.id FROM ({newest}) m "  # nosec B608 (SQL from constants here; values are parameters)
+            f"ORDER BY ts_rank(m.search_vector, {query}) DESC, m.id LIMIT {SEARCH_LIMIT}"
         )
-        params = [f"{word}:*", f"{word}:*"]
+        steps = [(ranked, [f"{word}:*", f"{word}:*"])]
 
     def first_page(rows):
         ids = [row[0] for row in rows[:SEARCH_PAGE_SIZE]] or [0]
@@ -725,7 +738,7 @@ def search_floor(engine, word, window):
             ids,
         )
 
-    return [(ranked, params), first_page]
+    return [*steps, first_page]
 
 
 def export_floor(speaker):
