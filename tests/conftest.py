@@ -3,11 +3,13 @@ import itertools
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import override_settings
 
 from claims.models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
 
 _counter = itertools.count(1)
+SEED = "fixtures/seed.json"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -127,3 +129,17 @@ def editor_client(client, editor):
 def publisher_client(client, publisher):
     client.force_login(publisher)
     return client
+
+
+@pytest.fixture
+def seed(db):
+    """The demo data from the two seed articles."""
+    call_command("loaddata", SEED, verbosity=0)
+
+
+@pytest.fixture
+def importer(django_user_model):
+    """An editor who may do everything an import does, publishing included."""
+    user = django_user_model.objects.create_user("importer", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    return user

@@ -22,26 +22,12 @@ from claims.models import (
     Topic,
 )
 
-from .conftest import make_citation, make_claim, make_figure, make_rebuttal, make_source
+from .conftest import SEED, make_citation, make_claim, make_figure, make_rebuttal, make_source
 
 pytestmark = pytest.mark.django_db
 
-SEED = "fixtures/seed.json"
 P679 = "snhr-russian-strikes-killed-679-civilians-january-2016"
 PESKOV = "dmitry-peskov-no-credible-evidence-2016-02-10"
-
-
-@pytest.fixture
-def seed(db):
-    call_command("loaddata", SEED, verbosity=0)
-
-
-@pytest.fixture
-def importer(django_user_model):
-    """An editor who may do everything an import does, publishing included."""
-    user = django_user_model.objects.create_user("importer", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
-    return user
 
 
 def export(tmp_path, name="out.json", *args):

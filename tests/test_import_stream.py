@@ -6,8 +6,6 @@ import json
 import tracemalloc
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.core.management import call_command
 from django.db import connection
 
 from claims import importer as importing
@@ -16,7 +14,6 @@ from claims.models import Claim, Correction, Figure, Topic
 
 from .test_fixtures import (
     P679,
-    SEED,
     counts,
     export,
     import_file,
@@ -27,19 +24,6 @@ from .test_fixtures import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seed(db):
-    call_command("loaddata", SEED, verbosity=0)
-
-
-@pytest.fixture
-def importer(django_user_model):
-    """An editor who may do everything an import does, publishing included."""
-    user = django_user_model.objects.create_user("importer", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
-    return user
 
 
 @pytest.fixture
