@@ -77,7 +77,7 @@ OBJECTS_PER_BATCH = 500  # objects checked and written together: memory follows 
 MAX_PROBLEMS = 1000  # problems kept to report; the rest are counted
 MAX_WAITING = 50_000  # objects waiting for one of their own model further on
 MAX_SKIPPED = 100_000  # keys of unwritable objects remembered, so those naming them stay quiet
-REFRESH = 500  # search documents rebuilt at a time
+REFRESH = 100  # search documents rebuilt at a time
 PUBLISH = "claims.publish_claim"
 SEEN = "claims_import_seen"  # the temporary table of what the import has been given
 
