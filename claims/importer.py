@@ -644,7 +644,7 @@ class Importer:
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
                 cursor.execute(
-                    f"SELECT id, position, published FROM {SEEN} "
+                    f"SELECT id, position, published FROM {SEEN} "  # nosec B608 (the temporary table's fixed name; values are parameters)
                     f"WHERE model = %s AND id IN ({', '.join(['%s'] * len(chunk))})",
                     [model._meta.model_name, *chunk],
                 )
@@ -653,8 +653,9 @@ class Importer:
 
     def _given(self, model, condition=""):
         """A subquery: the ids of the rows of `model` the file gave."""
-        return RawSQL(
-            f"SELECT id FROM {SEEN} WHERE model = %s{condition}", [model._meta.model_name]
+        return RawSQL(  # nosec B611 (the temporary table's fixed name; values are parameters)
+            f"SELECT id FROM {SEEN} WHERE model = %s{condition}",  # nosec B608 (fixed name)
+            [model._meta.model_name],
         )
 
     # One batch -------------------------------------------------------------------
@@ -1247,7 +1248,7 @@ class Importer:
         ]
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {SEEN} (model, id, position, changed, published) "
+                f"INSERT INTO {SEEN} (model, id, position, changed, published) "  # nosec B608 (the temporary table's fixed name; values are parameters)
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 rows,
             )
@@ -1257,7 +1258,7 @@ class Importer:
         rows = [("search", pk) for pk in sorted(pk for pk in claim_ids if pk)]
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {SEEN} (model, id, position, changed, published) "
+                f"INSERT INTO {SEEN} (model, id, position, changed, published) "  # nosec B608 (the temporary table's fixed name; values are parameters)
                 "VALUES (%s, %s, '', 0, 0) ON CONFLICT DO NOTHING",
                 rows,
             )
@@ -1377,8 +1378,8 @@ class Importer:
         unchanged claim may have lost the citation it was published on. The
         rule runs on the claims a query cannot clear at once."""
         given = self._given(Claim)
-        position = RawSQL(
-            f"SELECT position FROM {SEEN} WHERE model = 'claim' "
+        position = RawSQL(  # nosec B611 (the temporary table's fixed name; values are parameters)
+            f"SELECT position FROM {SEEN} WHERE model = 'claim' "  # nosec B608 (the temporary table's fixed name; values are parameters)
             f"AND {SEEN}.id = {Claim._meta.db_table}.id",
             [],
         )
@@ -1409,7 +1410,7 @@ class Importer:
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT id FROM {SEEN} WHERE model = 'search' AND id > %s "
+                    f"SELECT id FROM {SEEN} WHERE model = 'search' AND id > %s "  # nosec B608 (the temporary table's fixed name; values are parameters)
                     "ORDER BY id LIMIT %s",
                     [last, REFRESH],
                 )
