@@ -73,7 +73,7 @@ from .models import (
 
 LABELS = {f"claims.{m._meta.model_name}": m for m in MODELS}
 BATCH = 500  # rows per query
-OBJECTS_PER_BATCH = 500  # objects checked and written together: memory follows this
+OBJECTS_PER_BATCH = 250  # objects checked and written together: memory follows this
 MAX_PROBLEMS = 1000  # problems kept to report; the rest are counted
 MAX_WAITING = 50_000  # objects waiting for one of their own model further on
 MAX_SKIPPED = 100_000  # keys of unwritable objects remembered, so those naming them stay quiet
