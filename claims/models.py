@@ -1507,6 +1507,10 @@ class RebuttalQuerySet(models.QuerySet):
             claim__status=Claim.Status.PUBLISHED, counterclaim__status=Claim.Status.PUBLISHED
         )
 
+    def latest_first(self):
+        """Newest pairings first, in the order of the claims_rebuttal_latest index."""
+        return self.order_by("-created_at", "-pk")
+
 
 class Rebuttal(models.Model):
     """A pairing: the counterclaim answers the claim."""

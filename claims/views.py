@@ -82,7 +82,7 @@ def home(request):
             "counterclaim__speaker",
             "counterclaim__speaking_for",
         )
-        .order_by("-created_at", "-pk")[:6]
+        .latest_first()[:6]
     )
     return render(request, "claims/home.html", {"latest": latest, "counts": site_counts()})
 
@@ -276,7 +276,7 @@ def speaker_detail(request, slug):
             *("relation", "created_at"),
             *(f"{side}__{name}" for side in ("claim", "counterclaim") for name in PAIR_FIELDS),
         )
-        .order_by("-created_at", "-pk")
+        .latest_first()
     )
     return render(
         request,
@@ -306,7 +306,7 @@ def speaker_summary(speaker, statements):
 
     def summarise():
         mine = statements.values("pk")
-        public = Rebuttal.objects.public().order_by("-created_at", "-pk")
+        public = Rebuttal.objects.public().latest_first()
         return {
             "by_assessment": dict(
                 statements.order_by().values_list("assessment").annotate(n=Count("pk"))
