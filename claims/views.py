@@ -58,9 +58,9 @@ def text_param(request, name, max_length):
     return request.GET.get(name, "").replace("\x00", "")[:max_length].strip()
 
 
-def page_of(items, request, per_page, paginator_class=Paginator):
+def page_of(items, request, per_page, paginator_class=Paginator, **options):
     """A page of a list, whatever `page` the query string asks for."""
-    paginator = paginator_class(items, per_page)
+    paginator = paginator_class(items, per_page, **options)
     try:
         return paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
@@ -283,7 +283,13 @@ def speaker_detail(request, slug):
         "claims/speaker_detail.html",
         {
             "speaker": speaker,
-            "page": page_of(statements, request, 25, paginator_class=BoundedPaginator),
+            "page": page_of(
+                statements,
+                request,
+                25,
+                paginator_class=BoundedPaginator,
+                count_key=f"speaker-{speaker.pk}",
+            ),
             "members": members,
             "more_members": more_members,
             "organisations": speaker.organisations.order_by("name"),
