@@ -8,8 +8,11 @@ figures and pairings), then times in separate processes export_claims
 against dumpdata --natural-foreign --natural-primary, and import_claims
 against loaddata into fresh databases, each with its peak resident memory.
 A peer (dumpdata, loaddata) that runs longer than --peer-seconds is stopped
-and reported as capped: its rows per second are then not known, and the
-speedup is a lower bound. Prints a table and writes the figures as JSON to
+and reported as capped: the speedup is then a lower bound, and the peer's
+rows per second over the capped run (read from dumpdata's partial output
+and loaddata's --verbosity 3 progress) give an estimate of its whole run,
+labelled as such. --source reads an existing database (the one pages.py
+built) instead of generating one. Prints a table and writes the figures as JSON to
 bench/results/. It measures; it asserts nothing. --only-import times
 import_claims alone, to compare its memory at several sizes.
 """
@@ -17,6 +20,7 @@ import_claims alone, to compare its memory at several sizes.
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,7 +41,7 @@ MODELS = [
 ]
 
 
-def run(args, env, label, limit=None):
+def run(args, env, label, limit=None, stdout=None):
     """Run a manage.py command; return (seconds, peak RSS in MB, capped).
     A run longer than `limit` seconds is killed and reported as capped."""
     start = time.perf_counter()
@@ -45,7 +49,7 @@ def run(args, env, label, limit=None):
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout or subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     capped = False
@@ -88,6 +92,26 @@ def database(path):
     return env
 
 
+def dumped_objects(path):
+    """How many objects dumpdata had written to `path` (its JSON array holds
+    one '{"model": ' per object; what was still in its buffer is missed)."""
+    marker, count, tail = b'{"model": ', 0, b""
+    with open(path, "rb") as dump:
+        while block := dump.read(1 << 20):
+            block = tail + block
+            count += block.count(marker)
+            tail = block[-(len(marker) - 1) :]  # a marker split across blocks
+    return count
+
+
+def loaded_objects(path):
+    """The last "Processed N object(s)." loaddata --verbosity 3 wrote."""
+    with open(path, "rb") as out:
+        out.seek(max(0, out.seek(0, os.SEEK_END) - 200))
+        found = re.findall(rb"Processed (\d+) object", out.read())
+    return int(found[-1]) if found else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=20000)
@@ -101,22 +125,36 @@ def main():
     parser.add_argument(
         "--only-import", action="store_true", help="Time import_claims alone, no peers."
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="Export this SQLite database (e.g. one pages.py built) instead of generating one.",
+    )
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="counterclaim-bench-"))
-    source_env = database(work / "source.sqlite3")
-    run(
-        [
+    if options.source:
+        if not options.source.is_file():
+            raise SystemExit(f"--source: no database at {options.source}")
+        source_env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{options.source.resolve()}",
+            "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        }
+    else:
+        source_env = database(work / "source.sqlite3")
+        run(
+            [
+                "generate_claims",
+                "--claims",
+                str(options.claims),
+                "--seed",
+                str(options.seed),
+                "--quiet",
+            ],
+            source_env,
             "generate_claims",
-            "--claims",
-            str(options.claims),
-            "--seed",
-            str(options.seed),
-            "--quiet",
-        ],
-        source_env,
-        "generate_claims",
-    )
+        )
 
     results = {}
     ours = work / "export.jsonl"
@@ -132,6 +170,9 @@ def main():
             limit=options.peer_seconds,
         )
     rows = sum(1 for _ in ours.open(encoding="utf-8"))
+    done = {}
+    if not options.only_import and results["dumpdata"][2]:
+        done["dumpdata"] = dumped_objects(peer)
 
     target = database(work / "import.sqlite3")
     results["import_claims"] = run(
@@ -141,30 +182,44 @@ def main():
         if results["dumpdata"][2]:
             peer = ours  # dumpdata did not finish: loaddata reads our export, which it can
         loaded = database(work / "loaddata.sqlite3")
-        results["loaddata"] = run(
-            ["loaddata", str(peer)], loaded, "loaddata", limit=options.peer_seconds
-        )
+        progress = work / "loaddata.out"
+        with progress.open("wb") as out:
+            results["loaddata"] = run(
+                ["loaddata", str(peer), "--verbosity", "3"],
+                loaded,
+                "loaddata",
+                limit=options.peer_seconds,
+                stdout=out,
+            )
+        if results["loaddata"][2]:
+            done["loaddata"] = loaded_objects(progress)
 
-    print(f"{options.claims:,} claims, {rows:,} fixture rows (SQLite, {work})")
+    source = options.source or "generated"
+    print(f"{options.claims:,} claims, {rows:,} fixture rows (SQLite, {source}, {work})")
     print(f"{'step':<15}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
     report = {
         "claims": options.claims,
         "seed": options.seed,
         "rows": rows,
         "peer_seconds": options.peer_seconds,
+        "source": str(options.source) if options.source else None,
         "steps": {},
     }
     for step, (seconds, peak, capped) in results.items():
+        entry = {"seconds": seconds, "capped": capped, "peak_mb": peak}
         if capped:
-            print(f"{step:<15}{'capped at ' + format(seconds, '.0f') + ' s':>22}{peak:>10.1f}")
+            # Its pace so far, over the capped time: the whole run is estimated at that pace.
+            entry["rows_done"] = done[step]
+            entry["rows_per_second"] = done[step] / seconds
+            entry["estimated_seconds"] = rows / entry["rows_per_second"] if done[step] else None
+            print(
+                f"{step:<15}{'capped at ' + format(seconds, '.0f') + ' s':>22}{peak:>10.1f}"
+                f"  ({done[step]:,} rows done, {entry['rows_per_second']:,.0f} rows/s)"
+            )
         else:
+            entry["rows_per_second"] = rows / seconds
             print(f"{step:<15}{seconds:>10.2f}{rows / seconds:>12,.0f}{peak:>10.1f}")
-        report["steps"][step] = {
-            "seconds": seconds,
-            "capped": capped,
-            "rows_per_second": None if capped else rows / seconds,
-            "peak_mb": peak,
-        }
+        report["steps"][step] = entry
     for ours_step, peer_step, key in (
         ("export_claims", "dumpdata", "export_speedup"),
         ("import_claims", "loaddata", "import_speedup"),
@@ -178,6 +233,13 @@ def main():
         print(f"{ours_step} is {bound}{ratio:.1f}x as fast as {peer_step}{note}")
         report[key] = ratio
         report[f"{key}_is_lower_bound"] = capped
+        estimated = report["steps"][peer_step].get("estimated_seconds")
+        if capped and estimated:
+            report[f"{key}_estimated"] = estimated / results[ours_step][0]
+            print(
+                f"  at {peer_step}'s pace before the cap, its whole run would take "
+                f"{estimated:,.0f} s: about {estimated / results[ours_step][0]:.1f}x"
+            )
     out = PROJECT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     name = (
