@@ -11,7 +11,6 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from .models import Claim, Speaker
-from .tables import url_for
 
 FORMATS = ("csv", "json", "xlsx")
 XLSX_MAX_ROWS = 1_048_576 - 2  # the sheet limit, less the header and the note
@@ -57,12 +56,12 @@ ASSESSMENTS = dict(Claim.Assessment.choices)
 SPEAKER_KINDS = dict(Speaker.Kind.choices)
 
 
-def record(claim, base_url, claim_url, topics, accused):
+def record(claim, base_url, topics, accused):
     """One claim as plain values, the same for every format."""
     earliest, latest = claim.said_interval
     return {
         "slug": claim.slug,
-        "url": base_url + claim_url(claim.slug),
+        "url": base_url + claim.get_absolute_url(),
         "text": claim.text,
         "wording": TEXT_KINDS.get(claim.text_kind, claim.text_kind),
         "original_language": claim.original_language,
@@ -89,14 +88,13 @@ def record(claim, base_url, claim_url, topics, accused):
 def records(queryset, base_url):
     """The rows of a selection, a chunk at a time: one query for the claims
     and one each for their topics and accused parties, per chunk."""
-    claim_url = url_for("claims:claim_detail")
     claims = queryset.only(*FIELDS).iterator(chunk_size=CHUNK)
     while chunk := list(islice(claims, CHUNK)):
         ids = [claim.pk for claim in chunk]
         topics = names(Claim.topics.through, "topic", ids)
         accused = names(Claim.accused.through, "speaker", ids)
         for claim in chunk:
-            yield record(claim, base_url, claim_url, topics, accused)
+            yield record(claim, base_url, topics, accused)
 
 
 def names(through, target, ids):

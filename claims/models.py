@@ -23,6 +23,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .dates import FuzzyDate, Precision, period_display, precision_constraint, truncate
+from .routes import slug_url
 
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
@@ -174,7 +175,7 @@ class Speaker(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:speaker_detail", args=[self.slug])
+        return slug_url("claims:speaker_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -397,7 +398,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("claims:source_detail", args=[self.slug])
+        return slug_url("claims:source_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -912,7 +913,7 @@ class Claim(models.Model):
         }
 
     def get_absolute_url(self):
-        return reverse("claims:claim_detail", args=[self.slug])
+        return slug_url("claims:claim_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

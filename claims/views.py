@@ -3,6 +3,7 @@ are logged in may preview drafts."""
 
 import hashlib
 import mimetypes
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -134,13 +135,18 @@ class ClaimListView(ExportMixin, SingleTableMixin, FilterView):
         if per_page.isdigit() and int(per_page) in PAGE_SIZES:
             pagination["per_page"] = int(per_page)
         # The same filters count the same, however sorted or paged.
+        pagination["count_key"] = self.filters_key
+        return pagination
+
+    @cached_property
+    def filters_key(self):
+        """The filters asked for, as a cache key."""
         filters = sorted(
             (name, value)
             for name, value in self.request.GET.items()
             if name in self.filterset.form.fields
         )
-        pagination["count_key"] = hashlib.sha256(urlencode(filters).encode()).hexdigest()
-        return pagination
+        return hashlib.sha256(urlencode(filters).encode()).hexdigest()
 
     def create_export(self, export_format):
         table = self.get_table(**self.get_table_kwargs())
@@ -167,6 +173,10 @@ class ClaimListView(ExportMixin, SingleTableMixin, FilterView):
             )
         context["page_sizes"] = PAGE_SIZES
         context["export_formats"] = exports.FORMATS
+        # The form's fields, rendered from the query string alone, are kept by
+        # it; a form with errors (which can name what the database holds) is not.
+        if not self.filterset.form.errors:
+            context["filters_key"] = self.filters_key
         return context
 
 

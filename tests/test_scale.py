@@ -294,3 +294,37 @@ def test_each_row_cell_is_labelled_as_its_column(client):
     headers = re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]+)', html)
     labels = re.findall(r'<td data-label="([^"]+)"', html)
     assert [h.strip() for h in headers] == labels
+
+
+def test_the_filter_fields_are_kept_by_query_string_and_never_with_errors(client):
+    published(text="Alpha statement.")
+    first = client.get("/claims/?q=alpha").content.decode()
+    assert 'value="alpha"' in first
+    # Kept by the query string: another query string gets its own fields.
+    assert 'value="beta"' in client.get("/claims/?q=beta").content.decode()
+    assert client.get("/claims/?q=alpha").content.decode().count('value="alpha"') == 1
+    # An error names what the database holds, so that form is made each time.
+    missing = "/claims/?speaker=nobody-yet"
+    assert "No speaker is called" in client.get(missing).content.decode()
+    make_speaker(name="Nobody Yet", slug="nobody-yet")
+    html = client.get(missing).content.decode()
+    assert "No speaker is called" not in html and 'value="nobody-yet"' in html
+
+
+@pytest.mark.parametrize(
+    "name", ["claims:claim_detail", "claims:speaker_detail", "claims:source_detail"]
+)
+def test_slug_addresses_are_those_reverse_gives_under_any_prefix(name):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from claims.routes import slug_url
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/counterclaim/"):
+            set_script_prefix(prefix)
+            for slug in ("claim-17", "a_b-9"):
+                assert slug_url(name, slug) == reverse(name, args=[slug])
+            assert slug_url(name, "x").startswith(prefix)
+    finally:
+        set_script_prefix(before)
