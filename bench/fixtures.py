@@ -13,7 +13,9 @@ rows per second over the capped run (read from dumpdata's partial output
 and loaddata's --verbosity 3 progress) give an estimate of its whole run,
 labelled as such. --source reads an existing database (the one pages.py
 built) instead of generating one. Prints a table and writes the figures as JSON to
-bench/results/. It measures; it asserts nothing. --only-import times
+bench/results/. It measures; it asserts nothing. --only-export times
+export_claims alone (to measure a change to it without the peers again);
+--only-import times
 import_claims alone, to compare its memory at several sizes.
 """
 
@@ -126,6 +128,9 @@ def main():
         "--only-import", action="store_true", help="Time import_claims alone, no peers."
     )
     parser.add_argument(
+        "--only-export", action="store_true", help="Time export_claims alone, no peers."
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         help="Export this SQLite database (e.g. one pages.py built) instead of generating one.",
@@ -162,7 +167,8 @@ def main():
         ["export_claims", "--quiet", "-o", str(ours)], source_env, "export"
     )
     peer = work / "dump.json"
-    if not options.only_import:
+    peers = not (options.only_import or options.only_export)
+    if peers:
         results["dumpdata"] = run(
             ["dumpdata", *MODELS, "--natural-foreign", "--natural-primary", "-o", str(peer)],
             source_env,
@@ -171,14 +177,15 @@ def main():
         )
     rows = sum(1 for _ in ours.open(encoding="utf-8"))
     done = {}
-    if not options.only_import and results["dumpdata"][2]:
+    if peers and results["dumpdata"][2]:
         done["dumpdata"] = dumped_objects(peer)
 
-    target = database(work / "import.sqlite3")
-    results["import_claims"] = run(
-        ["import_claims", str(ours), "--user", "bench", "--quiet"], target, "import"
-    )
-    if not options.only_import:
+    if not options.only_export:
+        target = database(work / "import.sqlite3")
+        results["import_claims"] = run(
+            ["import_claims", str(ours), "--user", "bench", "--quiet"], target, "import"
+        )
+    if peers:
         if results["dumpdata"][2]:
             peer = ours  # dumpdata did not finish: loaddata reads our export, which it can
         loaded = database(work / "loaddata.sqlite3")
@@ -242,9 +249,8 @@ def main():
             )
     out = PROJECT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    name = (
-        f"fixtures-import-{options.claims}" if options.only_import else f"fixtures-{options.claims}"
-    )
+    only = "import-" if options.only_import else "export-" if options.only_export else ""
+    name = f"fixtures-{only}{options.claims}"
     (out / f"{name}.json").write_text(json.dumps(report, indent=2))
 
 

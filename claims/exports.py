@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from .models import Claim, Speaker
+from .models import Claim, Speaker, links_of
 
 FORMATS = ("csv", "json", "xlsx")
 XLSX_MAX_ROWS = 1_048_576 - 2  # the sheet limit, less the header and the note
@@ -87,28 +87,22 @@ def record(claim, base_url, topics, accused):
 
 def records(queryset, base_url):
     """The rows of a selection, a chunk at a time: one query for the claims
-    and one each for their topics and accused parties, per chunk."""
+    and two each for their topics and accused parties, per chunk."""
     claims = queryset.only(*FIELDS).iterator(chunk_size=CHUNK)
     while chunk := list(islice(claims, CHUNK)):
         ids = [claim.pk for claim in chunk]
-        topics = names(Claim.topics.through, "topic", ids)
-        accused = names(Claim.accused.through, "speaker", ids)
+        topics = names("topics", ids)
+        accused = names("accused", ids)
         for claim in chunk:
             yield record(claim, base_url, topics, accused)
 
 
-def names(through, target, ids):
-    """Claim id -> the names it is linked to through a many-to-many table, in
-    name order, read straight from the link table."""
-    found = {}
-    rows = (
-        through.objects.filter(claim_id__in=ids)
-        .order_by(f"{target}__name", f"{target}_id")
-        .values_list("claim_id", f"{target}__name")
-    )
-    for claim_id, name in rows:
-        found.setdefault(claim_id, []).append(name)
-    return found
+def names(field, ids):
+    """Claim id -> the names a many-to-many field links it to, in name order."""
+    return {
+        claim_id: [target.name for target in sorted(targets, key=lambda t: (t.name, t.pk))]
+        for claim_id, targets in links_of(field, ids, fields=["name"]).items()
+    }
 
 
 def spreadsheet_safe(value):

@@ -1197,6 +1197,34 @@ class Claim(models.Model):
         self.set_status(status)
 
 
+def links_of(name, claim_ids, fields=None):
+    """Claim id -> the objects the many-to-many field `name` of those claims
+    names (topics, accused parties), in no set order; the objects' `fields`
+    only, if given. Two plain queries, the link rows by claim and then the
+    objects by id: joined, SQLite's planner walks every speaker and tests
+    each against the claims when the link table is empty and has no
+    statistics (480 ms for 2,000 claims, against 1 ms)."""
+    field = Claim._meta.get_field(name)
+    through = field.remote_field.through
+    claim_column, target_column = (
+        f"{field.m2m_field_name()}_id",
+        f"{field.m2m_reverse_field_name()}_id",
+    )
+    pairs = list(
+        through.objects.filter(**{f"{claim_column}__in": claim_ids}).values_list(
+            claim_column, target_column
+        )
+    )
+    targets = field.related_model._default_manager.all()
+    if fields:
+        targets = targets.only(*fields)
+    found_objects = targets.in_bulk({target for _, target in pairs})
+    found = {}
+    for claim_id, target in pairs:
+        found.setdefault(claim_id, []).append(found_objects[target])
+    return found
+
+
 def refresh_search_documents(claim_ids, claim_model=None):
     """Rebuild the search document of these claims from what they say, who
     said it, where, and the titles of the public sources they cite. Only

@@ -227,12 +227,13 @@ def test_downloads_read_a_few_queries_per_chunk_never_per_row(client, monkeypatc
             assert body.count("Accused Party") == total
             counts.append(len(queries))
     assert len(set(counts)) == 1, counts
-    # A chunk at a time: the claims, their topics and their accused parties.
+    # A chunk at a time: the claims, then for their topics and for their
+    # accused parties the link rows and what they name.
     monkeypatch.setattr(exports, "CHUNK", 10)
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         b"".join(client.get("/claims/", {"_export": "csv"}).streaming_content)
-    assert len(queries) == counts[0] + 2 * 2
+    assert len(queries) == counts[0] + 2 * 4
 
 
 def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypatch):
