@@ -615,6 +615,27 @@ def month_bounds(said_from, said_to):
     return start, following - datetime.timedelta(days=1)
 
 
+def related_rows(claim_id):
+    """Datasette's pages for what a claim page shows: the claim's row page, then
+    each table of rows that names the claim, filtered to it."""
+    base = f"/{DATASETTE_DB}"
+    return [
+        f"{base}/claims_claim/{claim_id}",
+        *(
+            f"{base}/{table}?{column}={claim_id}"
+            for table, column in (
+                ("claims_citation", "claim_id"),
+                ("claims_figure", "claim_id"),
+                ("claims_rebuttal", "claim_id"),
+                ("claims_rebuttal", "counterclaim_id"),
+                ("claims_claim_topics", "claim_id"),
+                ("claims_claim_accused", "claim_id"),
+                ("claims_correction", "claim_id"),
+            )
+        ),
+    ]
+
+
 def claim_floor(claim_id, slug):
     claim = (
         "SELECT c.*, s.name, s.slug, f.name, f.slug FROM claims_claim c "
@@ -871,6 +892,15 @@ def build_cases(params, engine):
             "floor": claim_floor(params["claim"]["id"], params["claim"]["slug"]),
             "datasette": f"{table}/{params['claim']['id']}",
             "peer_note": "Datasette: the row page",
+        },
+        {
+            "name": "claim page, all rows",
+            "path": f"/claims/{params['claim']['slug']}/",
+            "floor": claim_floor(params["claim"]["id"], params["claim"]["slug"]),
+            "datasette": {"all_of": related_rows(params["claim"]["id"])},
+            "peer_note": "Datasette: the row page and the pages of the rows our page shows with "
+            "it (citations, figures, pairings both ways, topics, accused, corrections), "
+            "fetched one after another",
         },
         {
             "name": "speaker page (organisation)",
@@ -1361,6 +1391,17 @@ def measure_datasette(client, cases, rounds, budget, key):
                     rows += len(data["rows"])
                     url = local(data["next_url"]) if data.get("next_url") else None
                 return rows
+
+        elif isinstance(spec, dict) and "all_of" in spec:
+
+            def get(paths=spec["all_of"]):
+                bodies = []
+                for path in paths:
+                    status, body, _ = client.get(path)
+                    if status != 200:
+                        raise RuntimeError(f"HTTP {status} for {path}: {body[:200]!r}")
+                    bodies.append(body)
+                return b"".join(bodies)
 
         else:
 
