@@ -24,10 +24,12 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -116,7 +118,9 @@ def loaded_objects(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--claims", type=int, default=20000)
+    parser.add_argument(
+        "--claims", type=int, help="How many to generate (20000); with --source, how many it holds."
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--peer-seconds",
@@ -124,10 +128,11 @@ def main():
         default=1200,
         help="Stop dumpdata or loaddata after this long and report it as capped (1200).",
     )
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--only-import", action="store_true", help="Time import_claims alone, no peers."
     )
-    parser.add_argument(
+    only.add_argument(
         "--only-export", action="store_true", help="Time export_claims alone, no peers."
     )
     parser.add_argument(
@@ -141,12 +146,18 @@ def main():
     if options.source:
         if not options.source.is_file():
             raise SystemExit(f"--source: no database at {options.source}")
+        with closing(sqlite3.connect(f"file:{options.source}?mode=ro", uri=True)) as db:
+            (held,) = db.execute("SELECT count(*) FROM claims_claim").fetchone()
+        if options.claims not in (None, held):
+            raise SystemExit(f"--claims {options.claims:,}, but {options.source} holds {held:,}.")
+        options.claims = held
         source_env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{options.source.resolve()}",
             "DJANGO_SETTINGS_MODULE": "tracker.settings",
         }
     else:
+        options.claims = options.claims or 20000
         source_env = database(work / "source.sqlite3")
         run(
             [

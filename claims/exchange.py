@@ -240,11 +240,13 @@ def _with_links(claims):
     QuerySet per claim and field, which would hold 10 MB more per chunk."""
     while chunk := list(islice(claims, CHUNK)):
         ids = [claim.pk for claim in chunk]
-        linked = {name: links_of(name, ids) for name in ("topics", "accused")}
+        linked = {
+            name: links_of(name, ids, order_by=["slug"], fields=["slug"])
+            for name in ("topics", "accused")
+        }
         for claim in chunk:
             claim._prefetched_objects_cache = {
-                name: _Linked(sorted(found.get(claim.pk, ()), key=lambda t: t.slug))
-                for name, found in linked.items()
+                name: _Linked(found.get(claim.pk, ())) for name, found in linked.items()
             }
         yield from chunk
 

@@ -99,10 +99,8 @@ def records(queryset, base_url):
 
 def names(field, ids):
     """Claim id -> the names a many-to-many field links it to, in name order."""
-    return {
-        claim_id: [target.name for target in sorted(targets, key=lambda t: (t.name, t.pk))]
-        for claim_id, targets in links_of(field, ids, fields=["name"]).items()
-    }
+    linked = links_of(field, ids, order_by=["name", "pk"], fields=["name"])
+    return {claim_id: [target.name for target in targets] for claim_id, targets in linked.items()}
 
 
 def spreadsheet_safe(value):

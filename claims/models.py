@@ -1197,31 +1197,32 @@ class Claim(models.Model):
         self.set_status(status)
 
 
-def links_of(name, claim_ids, fields=None):
+def links_of(name, claim_ids, order_by, fields=None):
     """Claim id -> the objects the many-to-many field `name` of those claims
-    names (topics, accused parties), in no set order; the objects' `fields`
-    only, if given. Two plain queries, the link rows by claim and then the
-    objects by id: joined, SQLite's planner walks every speaker and tests
-    each against the claims when the link table is empty and has no
-    statistics (480 ms for 2,000 claims, against 1 ms)."""
+    names (topics, accused parties), each claim's in the database's
+    `order_by` order; the objects' `fields` only, if given.
+
+    Two plain queries, the link rows by claim and then the objects by id:
+    joined, SQLite's planner walks every speaker and tests each against the
+    claims when the link table is empty and has no statistics (480 ms for
+    2,000 claims, against 1 ms). An object deleted between the two is left out."""
     field = Claim._meta.get_field(name)
-    through = field.remote_field.through
-    claim_column, target_column = (
-        f"{field.m2m_field_name()}_id",
-        f"{field.m2m_reverse_field_name()}_id",
-    )
+    claim_column = f"{field.m2m_field_name()}_id"
+    target_column = f"{field.m2m_reverse_field_name()}_id"
     pairs = list(
-        through.objects.filter(**{f"{claim_column}__in": claim_ids}).values_list(
-            claim_column, target_column
-        )
+        field.remote_field.through.objects.filter(**{f"{claim_column}__in": claim_ids})
+        .order_by()
+        .values_list(claim_column, target_column)
     )
-    targets = field.related_model._default_manager.all()
+    targets = field.related_model._default_manager.filter(pk__in={t for _, t in pairs})
     if fields:
         targets = targets.only(*fields)
-    found_objects = targets.in_bulk({target for _, target in pairs})
+    ordered = {target.pk: target for target in targets.order_by(*order_by)} if pairs else {}
+    rank = {pk: position for position, pk in enumerate(ordered)}
     found = {}
-    for claim_id, target in pairs:
-        found.setdefault(claim_id, []).append(found_objects[target])
+    for claim_id, target in sorted(pairs, key=lambda pair: rank.get(pair[1], -1)):
+        if target in ordered:
+            found.setdefault(claim_id, []).append(ordered[target])
     return found
 
 

@@ -177,6 +177,7 @@ class ClaimListView(ExportMixin, SingleTableMixin, FilterView):
         # it; a form with errors (which can name what the database holds) is not.
         if not self.filterset.form.errors:
             context["filters_key"] = self.filters_key
+            context["filters_seconds"] = COUNTS_SECONDS
         return context
 
 

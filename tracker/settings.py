@@ -173,6 +173,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Each process keeps what is costly to make and quick to reuse: the bounded
+# counts of lists and speaker pages, speaker summaries, the list's filter
+# markup. One entry per set of filters or speaker; a few thousand fit in a
+# few megabytes, and the oldest go first.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
