@@ -782,3 +782,24 @@ def test_a_broken_key_does_not_hide_a_broken_rule(seed, importer, tmp_path):
 def test_export_of_an_unknown_speaker_says_so(seed, tmp_path):
     with pytest.raises(CommandError, match="--speaker: nothing is called typo"):
         call_command("export_claims", "--speaker", "typo", "--quiet", "-o", str(tmp_path / "x"))
+
+
+def test_the_export_does_not_keep_its_queries_when_debug_is_on(settings, monkeypatch):
+    """With DEBUG on Django keeps the last 9,000 queries; an export of a million
+    claims sends more than that, each with a list of ids."""
+    from django.db import connection
+
+    from claims import exchange
+
+    from .conftest import make_claim
+
+    monkeypatch.setattr(exchange, "CHUNK", 2)
+    for n in range(10):
+        make_claim(text=f"Claim {n}.")
+    settings.DEBUG = True
+    connection.queries_log.clear()
+    kept = []
+    plan = exchange.Plan(exchange.Selection())
+    for _ in exchange._batches(exchange.rows(plan)):
+        kept.append(len(connection.queries_log))
+    assert len(kept) > 5 and max(kept) < 10, kept
