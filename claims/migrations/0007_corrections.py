@@ -8,106 +8,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("claims", "0006_editorial_workflow"),
+        ('claims', '0006_editorial_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Correction",
+            name='Correction',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "corrected_at",
-                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
-                ),
-                (
-                    "note",
-                    models.TextField(help_text="What was wrong and what changed; shown publicly."),
-                ),
-                (
-                    "changed",
-                    models.JSONField(
-                        blank=True, default=list, help_text="The fields the correction changed."
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="corrections",
-                        to="claims.claim",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('corrected_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('note', models.TextField(help_text='What was wrong and what changed; shown publicly.')),
+                ('changed', models.JSONField(blank=True, default=list, help_text='The fields the correction changed.')),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='claims.claim')),
             ],
             options={
-                "ordering": ["-corrected_at", "-pk"],
+                'ordering': ['-corrected_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalCorrection",
+            name='HistoricalCorrection',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "corrected_at",
-                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
-                ),
-                (
-                    "note",
-                    models.TextField(help_text="What was wrong and what changed; shown publicly."),
-                ),
-                (
-                    "changed",
-                    models.JSONField(
-                        blank=True, default=list, help_text="The fields the correction changed."
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="claims.claim",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('corrected_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('note', models.TextField(help_text='What was wrong and what changed; shown publicly.')),
+                ('changed', models.JSONField(blank=True, default=list, help_text='The fields the correction changed.')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical correction",
-                "verbose_name_plural": "historical corrections",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical correction',
+                'verbose_name_plural': 'historical corrections',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

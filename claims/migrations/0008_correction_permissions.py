@@ -16,18 +16,14 @@ def grant(apps, schema_editor):
     editors, _ = Group.objects.get_or_create(name="Editors")
     reviewers, _ = Group.objects.get_or_create(name="Reviewers")
     editors.permissions.add(correction.get(codename="view_correction"))
-    reviewers.permissions.add(
-        *correction.filter(codename__in=["view_correction", "change_correction"])
-    )
+    reviewers.permissions.add(*correction.filter(codename__in=["view_correction", "change_correction"]))
 
 
 def revoke(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for group in apps.get_model("auth", "Group").objects.filter(name__in=["Editors", "Reviewers"]):
         group.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="claims", codename__endswith="_correction"
-            )
+            *Permission.objects.filter(content_type__app_label="claims", codename__endswith="_correction")
         )
 
 

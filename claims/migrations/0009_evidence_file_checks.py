@@ -5,31 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("claims", "0008_correction_permissions"),
+        ('claims', '0008_correction_permissions'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="historicalsource",
-            name="file",
-            field=models.TextField(
-                blank=True,
-                help_text="A preserved copy (PDF, image, audio, video, WARC, office document or plain text). Its SHA-256 is computed when it is uploaded.",
-                max_length=100,
-                validators=[claims.models.validate_evidence_file],
-                verbose_name="evidence file",
-            ),
+            model_name='historicalsource',
+            name='file',
+            field=models.TextField(blank=True, help_text='A preserved copy (PDF, image, audio, video, WARC, office document or plain text). Its SHA-256 is computed when it is uploaded.', max_length=100, validators=[claims.models.validate_evidence_file], verbose_name='evidence file'),
         ),
         migrations.AlterField(
-            model_name="source",
-            name="file",
-            field=claims.models.EvidenceFileField(
-                blank=True,
-                help_text="A preserved copy (PDF, image, audio, video, WARC, office document or plain text). Its SHA-256 is computed when it is uploaded.",
-                upload_to="evidence/%Y/%m/",
-                validators=[claims.models.validate_evidence_file],
-                verbose_name="evidence file",
-            ),
+            model_name='source',
+            name='file',
+            field=claims.models.EvidenceFileField(blank=True, help_text='A preserved copy (PDF, image, audio, video, WARC, office document or plain text). Its SHA-256 is computed when it is uploaded.', upload_to='evidence/%Y/%m/', validators=[claims.models.validate_evidence_file], verbose_name='evidence file'),
         ),
     ]

@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("claims", "0009_evidence_file_checks"),
+        ('claims', '0009_evidence_file_checks'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="speaker",
-            index=models.Index(fields=["name", "id"], name="claims_speaker_by_name"),
+            model_name='speaker',
+            index=models.Index(fields=['name', 'id'], name='claims_speaker_by_name'),
         ),
     ]

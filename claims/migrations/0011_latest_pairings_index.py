@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("claims", "0010_speaker_name_index"),
+        ('claims', '0010_speaker_name_index'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="rebuttal",
-            index=models.Index(fields=["-created_at", "-id"], name="claims_rebuttal_latest"),
+            model_name='rebuttal',
+            index=models.Index(fields=['-created_at', '-id'], name='claims_rebuttal_latest'),
         ),
     ]
