@@ -1213,20 +1213,20 @@ def links_of(name, claim_ids, order_by, fields=None):
     field = Claim._meta.get_field(name)
     claim_column = f"{field.m2m_field_name()}_id"
     target_column = f"{field.m2m_reverse_field_name()}_id"
-    pairs = list(
+    claims_of = {}
+    for claim_id, target in (
         field.remote_field.through.objects.filter(**{f"{claim_column}__in": claim_ids})
         .order_by()
         .values_list(claim_column, target_column)
-    )
-    targets = field.related_model._default_manager.filter(pk__in={t for _, t in pairs})
+    ):
+        claims_of.setdefault(target, []).append(claim_id)
+    targets = field.related_model._default_manager.filter(pk__in=claims_of)
     if fields:
         targets = targets.only(*fields)
-    ordered = {target.pk: target for target in targets.order_by(*order_by)} if pairs else {}
-    rank = {pk: position for position, pk in enumerate(ordered)}
     found = {}
-    for claim_id, target in sorted(pairs, key=lambda pair: rank.get(pair[1], -1)):
-        if target in ordered:
-            found.setdefault(claim_id, []).append(ordered[target])
+    for target in targets.order_by(*order_by):  # no query when there are no links
+        for claim_id in claims_of.get(target.pk, ()):
+            found.setdefault(claim_id, []).append(target)
     return found
 
 
