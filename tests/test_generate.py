@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker
+from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_same_seed_same_data_other_seed_other_data():
     for model in (Rebuttal, Figure, Citation, Claim, Source):
         model.objects.all().delete()
     Speaker.objects.all().delete()
-    from claims.models import Measure, Topic
+    from claims.models import Measure
 
     Topic.objects.all().delete()
     Measure.objects.all().delete()
@@ -113,3 +113,34 @@ def test_refuses_a_database_that_holds_claims():
 def test_refuses_nonsense():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("generate_claims", claims=0, quiet=True)
+
+
+def test_rows_written_after_generation_get_new_ids():
+    # The generator numbers its rows itself; the database's sequences must
+    # carry on after them, or the next claim an editor saves would clash.
+    generate()
+    claim = Claim.objects.order_by("pk").last()
+    source = Source.objects.create(slug="after", title="After the generator")
+    later = Claim.objects.create(slug="after", text="Said later.", speaker=claim.speaker)
+    citation = Citation.objects.create(claim=later, source=source)
+    rebuttal = Rebuttal.objects.create(claim=claim, counterclaim=later, relation="denies")
+    assert later.pk == claim.pk + 1
+    assert citation.pk > Citation.objects.exclude(pk=citation.pk).order_by("pk").last().pk
+    assert rebuttal.pk > Rebuttal.objects.exclude(pk=rebuttal.pk).order_by("pk").last().pk
+    figure = Figure.objects.first()
+    copy = Figure.objects.create(
+        claim=later, position=1, measure=figure.measure, value_min=3, stated_as="3"
+    )
+    assert copy.pk > figure.pk
+    later.topics.add(*claim.topics.all() or [Topic.objects.first()])
+    assert later.topics.exists()
+
+
+def test_generated_rows_carry_the_models_defaults():
+    generate()
+    claim = Claim.objects.filter(original_language="").first()
+    assert claim.translator == "" and claim.date_supplied_by_editor is False
+    assert claim.period_start is None and claim.period_start_precision == "day"
+    assert claim.created_at is not None and claim.updated_at == claim.created_at
+    figure = Figure.objects.first()
+    assert figure.place == "" and figure.period_end_precision == "day"
