@@ -276,8 +276,9 @@ def speaker_detail(request, slug):
     else:
         statements = Claim.objects.published().by_organisation(speaker)
     summary = speaker_summary(speaker, statements)
-    members = list(speaker.members.order_by("name", "pk")[:MEMBERS])
-    more_members = speaker.members.count() - MEMBERS if len(members) == MEMBERS else 0
+    # Members known only from drafts stay unseen, as everywhere.
+    members = list(speaker.members.public().order_by("name", "pk")[:MEMBERS])
+    more_members = max(0, summary["members"] - MEMBERS) if len(members) == MEMBERS else 0
     # The pairings are read again by id, so a claim unpublished since the
     # summary was made is not shown, and every text is the current one.
     public = (
@@ -317,14 +318,16 @@ def speaker_detail(request, slug):
 
 
 def speaker_summary(speaker, statements):
-    """A speaker's statements counted by assessment, and the ids of the latest
-    pairings either way: made at most every COUNTS_SECONDS per speaker
-    (for the largest they read every statement), and shown with their time."""
+    """A speaker's statements counted by assessment, its public members
+    counted, and the ids of the latest pairings either way: made at most every
+    COUNTS_SECONDS per speaker (for the largest they read every statement),
+    and shown with their time."""
 
     def summarise():
         mine = statements.values("pk")
         public = Rebuttal.objects.public().latest_first()
         return {
+            "members": speaker.members.public().count(),
             "by_assessment": dict(
                 statements.order_by().values_list("assessment").annotate(n=Count("pk"))
             ),

@@ -489,3 +489,34 @@ def test_changes_to_topics_and_organisations_are_recorded():
     before = person.history.count()
     person.organisations.add(org)
     assert person.history.count() == before + 1
+
+
+def test_public_speakers_are_those_a_published_claim_names():
+    published, draft = Claim.Status.PUBLISHED, Claim.Status.DRAFT
+    shown, hidden = [], []
+    for status, into in ((published, shown), (draft, hidden)):
+        speaker, spoken_for, accused, counted, publisher = (make_speaker() for _ in range(5))
+        claim = make_claim(status=status, speaker=speaker, speaking_for=spoken_for)
+        claim.accused.add(accused)
+        make_figure(claim, attributed_to=counted)
+        make_citation(claim, make_source(publisher=publisher))
+        body = make_speaker(kind=Speaker.Kind.GOVERNMENT)
+        speaker.organisations.add(body)
+        into += [speaker, spoken_for, accused, counted, publisher, body]
+    # A restricted source's publisher stays unseen, even cited by a published claim.
+    secret_publisher = make_speaker()
+    make_citation(
+        make_claim(status=published), make_source(publisher=secret_publisher, restricted=True)
+    )
+    # Only the bodies of someone named count, one level up; a member alone is not enough.
+    lonely_body, outer_body = make_speaker(), make_speaker()
+    make_speaker().organisations.add(lonely_body)
+    hidden[-1].organisations.add(outer_body)
+    hidden += [secret_publisher, lonely_body, outer_body, make_speaker()]
+    everyone = [s.pk for s in shown + hidden]
+    public = Speaker.objects.public().filter(pk__in=everyone)
+    assert sorted(public.values_list("pk", flat=True)) == sorted(s.pk for s in shown)
+    # The rule composes with other filters and inside subqueries.
+    assert public.filter(kind=Speaker.Kind.GOVERNMENT).get() == shown[-1]
+    member_of_public = Speaker.objects.filter(organisations__in=Speaker.objects.public())
+    assert shown[0] in member_of_public and hidden[0] not in member_of_public

@@ -678,6 +678,10 @@ def test_speakers_and_sources_known_only_from_drafts_stay_unseen(client, story):
     page(client, reverse("claims:speaker_detail", args=["kremlin"]))
     page(client, reverse("claims:speaker_detail", args=["snhr"]))
     assert "Secret Speaker" not in page(client, reverse("claims:speaker_list"))
+    # Nor is a member known only from drafts named on its body's page.
+    secret.organisations.add(story["kremlin"])
+    cache.clear()
+    assert "Secret Speaker" not in page(client, reverse("claims:speaker_detail", args=["kremlin"]))
 
 
 def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):
