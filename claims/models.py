@@ -1473,6 +1473,7 @@ class Figure(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # a partial index, in Meta
         related_name="attributed_figures",
         help_text="The party the figure is attributed to, e.g. Russian forces.",
     )
@@ -1481,6 +1482,7 @@ class Figure(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,  # a partial index, in Meta
         related_name="parts",
         help_text="A larger figure of the same claim this one is part of "
         "(1,928 children within 6,686 civilians).",
@@ -1492,6 +1494,20 @@ class Figure(models.Model):
     class Meta:
         ordering = ["claim", "position"]
         verbose_name = "figure"
+        # Most figures are attributed to no one and part of nothing. Indexes
+        # of the rows that are: with every row NULL in a full index, SQLite's
+        # statistics say a lookup matches every figure, and it scanned them
+        # all (350 ms at 1M claims) to decide whether a speaker is public.
+        indexes = [
+            models.Index(
+                fields=["attributed_to"],
+                condition=Q(attributed_to__isnull=False),
+                name="claims_figure_attributed_to",
+            ),
+            models.Index(
+                fields=["part_of"], condition=Q(part_of__isnull=False), name="claims_figure_part_of"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "position"],
