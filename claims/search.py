@@ -95,8 +95,10 @@ def matching(queryset, query):
     return queryset.filter(pk__in=ids)
 
 
-# How many of the newest matches are ranked for a query (see ranked_ids).
-RANK_WINDOW = 5000
+# How many of the newest matches are ranked for a query (see ranked_ids):
+# twice the most a search shows. Ranking costs about 4 microseconds a match
+# on SQLite; at 5,000 a word in 5% of a million claims took 19 ms, at 2,000 8 ms.
+RANK_WINDOW = 2000
 
 
 def ranked_ids(query, limit, whole_words=None):

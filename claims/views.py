@@ -277,18 +277,19 @@ def speaker_detail(request, slug):
         statements = Claim.objects.published().by_organisation(speaker)
     summary = speaker_summary(speaker, statements)
     # Members known only from drafts stay unseen, as everywhere.
-    members = list(speaker.members.public().order_by("name", "pk")[:MEMBERS])
+    members = list(speaker.members.public().only("slug", "name").order_by("name", "pk")[:MEMBERS])
     more_members = max(0, summary["members"] - MEMBERS) if len(members) == MEMBERS else 0
-    # The pairings are read again by id, so a claim unpublished since the
-    # summary was made is not shown, and every text is the current one.
-    public = (
+    # The pairings are read again by id (both ways in one query), so a claim
+    # unpublished since the summary was made is not shown, and every text is
+    # the current one. The summary's order is kept: the latest first.
+    pairings = (
         Rebuttal.objects.public()
         .select_related("claim__speaker", "counterclaim__speaker")
         .only(
             *("relation", "created_at"),
             *(f"{side}__{name}" for side in ("claim", "counterclaim") for name in PAIR_FIELDS),
         )
-        .latest_first()
+        .in_bulk(summary["rebutted"] + summary["rebutted_by"])
     )
     return render(
         request,
@@ -305,8 +306,8 @@ def speaker_detail(request, slug):
             "members": members,
             "more_members": more_members,
             "organisations": speaker.organisations.order_by("name"),
-            "rebutted": public.filter(pk__in=summary["rebutted"]),
-            "rebutted_by": public.filter(pk__in=summary["rebutted_by"]),
+            "rebutted": [pairings[pk] for pk in summary["rebutted"] if pk in pairings],
+            "rebutted_by": [pairings[pk] for pk in summary["rebutted_by"] if pk in pairings],
             "by_assessment": [
                 (label, summary["by_assessment"].get(value, 0))
                 for value, label in Claim.Assessment.choices

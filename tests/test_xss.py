@@ -875,3 +875,23 @@ def test_data_files_keep_formulas_and_markup_as_text(client, world, datasets):
     held = {text for record in records for text in strings_in(record)}
     assert {V["claim.text"], V["person.name"], V["source.title"], JS_URL} <= held
     assert V["withdrawn.text"] not in held
+
+
+def test_clip_shortens_as_truncatechars_does_and_still_escapes():
+    from django.template import Context, Template
+
+    clip = Template("{% load claims_links %}{{ text|clip:12 }}")
+    truncate = Template("{{ text|truncatechars:12 }}")
+    texts = [
+        "short",
+        "exactly 12 c",
+        "a little longer than twelve",
+        "قُتل مدنيون في حلب بينهم أطفال",  # combining marks do not count
+        "<b>bold</b> & <i>more</i> than that",
+        "",
+        None,
+    ]
+    for text in texts:
+        context = Context({"text": text})
+        assert clip.render(context) == truncate.render(context), text
+    assert "&lt;b&gt;" in clip.render(Context({"text": "<b>x</b>"}))
