@@ -176,19 +176,39 @@ RELATIONS = Rebuttal.Relation.values
 PREPARED_TYPES = {"DateField", "DateTimeField", "DecimalField"}
 
 
+def first_unused_id(model):
+    """The id after every one the table has given out, deleted rows' too:
+    their history records keep those ids, and must not gain a new claim's."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            (sequence,) = cursor.fetchone()
+            # The name PostgreSQL gives, already quoted where it needs to be.
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # nosec B608
+            last, called = cursor.fetchone()
+            given = last if called else last - 1
+        else:
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            found = cursor.fetchone()
+            given = found[0] if found else 0
+    highest = model.objects.aggregate(top=Max("pk"))["top"] or 0
+    return max(given, highest) + 1
+
+
 class Rows:
     """Rows of one model written in bulk: `executemany` on SQLite, COPY on
     PostgreSQL.
 
-    Each row is a dict of field attnames; `write()` numbers the rows after
-    the highest id there is. A field a row leaves out gets the model's
+    Each row is a dict of field attnames; `write()` numbers the rows from
+    first_unused_id(). A field a row leaves out gets the model's
     default (auto_now fields: `now`), prepared for the database once.
     Dates, datetimes and decimals go through the field's own preparation,
     as bulk_create would do; everything else is passed as it is.
     """
 
     def __init__(self, model, now):
-        self.ids = itertools.count((model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1)
+        self.ids = itertools.count(first_unused_id(model))
         fields = [field for field in model._meta.concrete_fields if not field.generated]
         self.columns = []
         for field in fields:
@@ -209,7 +229,9 @@ class Rows:
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
         columns = ", ".join(quote(field.column) for field in fields)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        # Names from the model's metadata, quoted; the values are parameters.
+        values = ", ".join(["%s"] * len(fields))
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # nosec B608
         self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
 
     def write(self, rows):
@@ -327,6 +349,8 @@ class Generator:
     # --- Claims and their parts ----------------------------------------------------
 
     def write(self, model, rows):
+        if not rows:
+            return
         if model not in self.rows:
             self.rows[model] = Rows(model, self.now)
         self.rows[model].write(rows)
@@ -391,16 +415,19 @@ class Generator:
         return claim, speaker, speaking_for
 
     def make_claims(self):
-        for start in range(0, self.total, CHUNK):
-            with transaction.atomic():
-                self.make_chunk(start, min(self.total, start + CHUNK))
-            reset_queries()  # with DEBUG on, Django would keep every INSERT
-            if self.progress:
-                self.progress.update(min(self.total, start + CHUNK) - start)
-        # The rows were numbered here, not by the database's sequences.
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):
-                cursor.execute(sql)
+        try:
+            for start in range(0, self.total, CHUNK):
+                with transaction.atomic():
+                    self.make_chunk(start, min(self.total, start + CHUNK))
+                reset_queries()  # with DEBUG on, Django would keep every INSERT
+                if self.progress:
+                    self.progress.update(min(self.total, start + CHUNK) - start)
+        finally:
+            # The rows were numbered here, not by the database's sequences:
+            # they carry on after the chunks written, even if a run stops.
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):
+                    cursor.execute(sql)
 
     def make_chunk(self, start, end):
         rng = self.rng

@@ -305,7 +305,7 @@ def speaker_detail(request, slug):
             ),
             "members": members,
             "more_members": more_members,
-            "organisations": speaker.organisations.order_by("name"),
+            "organisations": speaker.organisations.public().order_by("name"),
             "rebutted": [pairings[pk] for pk in summary["rebutted"] if pk in pairings],
             "rebutted_by": [pairings[pk] for pk in summary["rebutted_by"] if pk in pairings],
             "by_assessment": [

@@ -509,14 +509,19 @@ def test_public_speakers_are_those_a_published_claim_names():
         make_claim(status=published), make_source(publisher=secret_publisher, restricted=True)
     )
     # Only the bodies of someone named count, one level up; a member alone is not enough.
-    lonely_body, outer_body = make_speaker(), make_speaker()
+    lonely_body, outer_body, above_shown = make_speaker(), make_speaker(), make_speaker()
     make_speaker().organisations.add(lonely_body)
     hidden[-1].organisations.add(outer_body)
-    hidden += [secret_publisher, lonely_body, outer_body, make_speaker()]
+    shown[-1].organisations.add(above_shown)  # public only as a body, not named
+    # A member known only from drafts stays unseen in a public body.
+    hidden[0].organisations.add(shown[-1])
+    hidden += [secret_publisher, lonely_body, outer_body, above_shown, make_speaker()]
     everyone = [s.pk for s in shown + hidden]
     public = Speaker.objects.public().filter(pk__in=everyone)
     assert sorted(public.values_list("pk", flat=True)) == sorted(s.pk for s in shown)
     # The rule composes with other filters and inside subqueries.
     assert public.filter(kind=Speaker.Kind.GOVERNMENT).get() == shown[-1]
+    member_of_hidden = make_speaker()
+    member_of_hidden.organisations.add(hidden[5])  # the body of the draft's speaker
     member_of_public = Speaker.objects.filter(organisations__in=Speaker.objects.public())
-    assert shown[0] in member_of_public and hidden[0] not in member_of_public
+    assert shown[0] in member_of_public and member_of_hidden not in member_of_public

@@ -682,6 +682,14 @@ def test_speakers_and_sources_known_only_from_drafts_stay_unseen(client, story):
     secret.organisations.add(story["kremlin"])
     cache.clear()
     assert "Secret Speaker" not in page(client, reverse("claims:speaker_detail", args=["kremlin"]))
+    # Nor a body a public body belongs to, when nothing published names it
+    # or any of its members: a body public only through its members is not
+    # named itself.
+    middle = make_speaker(name="Middle Body", slug="middle-body", kind="government")
+    story["peskov"].organisations.add(middle)
+    middle.organisations.add(make_speaker(name="Secret Parent", kind="government"))
+    middle_page = page(client, reverse("claims:speaker_detail", args=["middle-body"]))
+    assert "Secret Parent" not in middle_page
 
 
 def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):

@@ -888,10 +888,14 @@ def test_clip_shortens_as_truncatechars_does_and_still_escapes():
         "a little longer than twelve",
         "قُتل مدنيون في حلب بينهم أطفال",  # combining marks do not count
         "<b>bold</b> & <i>more</i> than that",
+        "Cafe\u0301 noir",  # decomposed: both give the composed é
+        "Cafe\u0301 noir, s\u0131l vous pla\u0131t",
         "",
         None,
     ]
     for text in texts:
         context = Context({"text": text})
         assert clip.render(context) == truncate.render(context), text
+    odd = Template("{% load claims_links %}{{ text|clip:'many' }}")
+    assert odd.render(Context({"text": "kept whole"})) == "kept whole"
     assert "&lt;b&gt;" in clip.render(Context({"text": "<b>x</b>"}))

@@ -1,5 +1,7 @@
+import unicodedata
+
 from django import template
-from django.template.defaultfilters import truncatechars
+from django.template.defaultfilters import stringfilter, truncatechars
 
 from claims.jsonld import web_url
 
@@ -13,9 +15,13 @@ def is_web_url(value):
 
 
 @register.filter(is_safe=True)
+@stringfilter
 def clip(value, length):
     """truncatechars, without reading a text that already fits: Django's
     filter looks at every character of every text (a few hundred per page)."""
-    if isinstance(value, str) and len(value) <= int(length):
-        return value
-    return truncatechars(value, length)
+    try:
+        length = int(length)
+    except ValueError:
+        return value  # as truncatechars does
+    text = unicodedata.normalize("NFC", value)  # as truncatechars does
+    return text if len(text) <= length else truncatechars(text, length)
