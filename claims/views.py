@@ -276,12 +276,12 @@ def speaker_detail(request, slug):
     else:
         statements = Claim.objects.published().by_organisation(speaker)
     summary = speaker_summary(speaker, statements)
-    # Members known only from drafts stay unseen, as everywhere.
-    members = list(speaker.members.public().only("slug", "name").order_by("name", "pk")[:MEMBERS])
-    more_members = max(0, summary["members"] - MEMBERS) if len(members) == MEMBERS else 0
-    # The pairings are read again by id (both ways in one query), so a claim
-    # unpublished since the summary was made is not shown, and every text is
-    # the current one. The summary's order is kept: the latest first.
+    # The members and pairings the summary chose are read again by id (the
+    # pairings both ways in one query), with their visibility: someone or a
+    # claim unpublished since is not shown, and every name and text is the
+    # current one. The summary's order is kept.
+    found = Speaker.objects.public().only("slug", "name").in_bulk(summary["members"])
+    members = [found[pk] for pk in summary["members"] if pk in found]
     pairings = (
         Rebuttal.objects.public()
         .select_related("claim__speaker", "counterclaim__speaker")
@@ -304,7 +304,7 @@ def speaker_detail(request, slug):
                 count_key=f"speaker-{speaker.pk}",
             ),
             "members": members,
-            "more_members": more_members,
+            "more_members": summary["more_members"],
             "organisations": speaker.organisations.public().order_by("name"),
             "rebutted": [pairings[pk] for pk in summary["rebutted"] if pk in pairings],
             "rebutted_by": [pairings[pk] for pk in summary["rebutted_by"] if pk in pairings],
@@ -319,16 +319,20 @@ def speaker_detail(request, slug):
 
 
 def speaker_summary(speaker, statements):
-    """A speaker's statements counted by assessment, its public members
-    counted, and the ids of the latest pairings either way: made at most every
-    COUNTS_SECONDS per speaker (for the largest they read every statement),
-    and shown with their time."""
+    """A speaker's statements counted by assessment, the ids of its first
+    MEMBERS public members by name and how many more there are, and the ids
+    of the latest pairings either way: made at most every COUNTS_SECONDS per
+    speaker (for the largest they read every statement), and shown with
+    their time. Members known only from drafts stay unseen, as everywhere."""
 
     def summarise():
         mine = statements.values("pk")
         public = Rebuttal.objects.public().latest_first()
+        members = speaker.members.public()
+        first = list(members.order_by("name", "pk").values_list("pk", flat=True)[:MEMBERS])
         return {
-            "members": speaker.members.public().count(),
+            "members": first,
+            "more_members": members.count() - len(first) if len(first) == MEMBERS else 0,
             "by_assessment": dict(
                 statements.order_by().values_list("assessment").annotate(n=Count("pk"))
             ),

@@ -251,6 +251,10 @@ def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypa
     assert "Member 2" in named and "Member 3" not in named
     assert "and 2 more" in html
     assert "in a draft" not in html
+    # The kept summary holds ids: a member unpublished since is not named.
+    Claim.objects.filter(speaker__name="Member 1").update(status=Claim.Status.DRAFT)
+    html = client.get(reverse("claims:speaker_detail", args=["big-body"])).content.decode()
+    assert "Member 0" in html and "Member 1" not in html
 
 
 def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(client, monkeypatch):
