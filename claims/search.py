@@ -95,26 +95,32 @@ def matching(queryset, query):
     return queryset.filter(pk__in=ids)
 
 
-# How many of the newest matches are ranked for a query (see ranked_ids):
+# How many of the newest matches are ranked for a query (see ranked()):
 # twice the most a search shows. Ranking costs about 4 microseconds a match
 # on SQLite; at 5,000 a word in 5% of a million claims took 19 ms, at 2,000 8 ms.
 RANK_WINDOW = 2000
 
 
-def ranked_ids(query, limit, whole_words=None):
-    """Ids of the best `limit` published claims matching `query`, best first.
+def ranked_ids(query, limit):
+    """Ids of the best `limit` published claims matching `query`, best first."""
+    return ranked(query, limit)[0]
 
-    Ranking stops at `limit`, so a word found in most claims costs the scan
-    of the index plus the ranking, never a page of every match.
-    `whole_words` is whole_words_only() of the query, when already known.
+
+def ranked(query, limit):
+    """Ids of the best `limit` published claims matching `query`, best first,
+    and whether the last word was matched whole only (whole_words_only()).
+
+    Only the newest RANK_WINDOW matches are ranked: a word found in most
+    claims costs a bounded walk of the index, not a score for every match,
+    and ranking stops at `limit`. On SQLite the words as typed are ranked
+    first; when they fill the window that is the answer, matched whole,
+    and otherwise the last word is asked again as a prefix too.
     """
     from .models import Claim
 
     terms = query_words(query)
     if not terms:
-        return []
-    # Only the newest RANK_WINDOW matches are ranked: a word found in most
-    # claims costs a bounded walk of the index, not a score for every match.
+        return [], False
     if connection.vendor == "postgresql":
         sql = (
             "SELECT id FROM ("
@@ -126,21 +132,33 @@ def ranked_ids(query, limit, whole_words=None):
             "LIMIT %s"
         )
         tsquery = _tsquery(terms)
-        params = [Claim.Status.PUBLISHED, tsquery, RANK_WINDOW, tsquery, limit]
-    else:
-        prefix = not (whole_words_only(terms) if whole_words is None else whole_words)
-        sql = (
-            "SELECT id FROM ("
-            "SELECT claims_claim.id AS id, bm25(claims_claim_fts) AS score "
-            "FROM claims_claim_fts JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
-            "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s "
-            "ORDER BY claims_claim_fts.rowid DESC LIMIT %s"
-            ") AS matches ORDER BY score, id LIMIT %s"
-        )
-        params = [_fts5_query(terms, prefix), Claim.Status.PUBLISHED, RANK_WINDOW, limit]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Claim.Status.PUBLISHED, tsquery, RANK_WINDOW, tsquery, limit])
+            return [row[0] for row in cursor.fetchall()], False
+    ids, window = _fts5_ranked(terms, limit, prefix=False)
+    if window >= RANK_WINDOW:
+        return ids, True
+    return _fts5_ranked(terms, limit, prefix=True)[0], False
+
+
+def _fts5_ranked(terms, limit, prefix):
+    """The best `limit` of the newest RANK_WINDOW published matches, and how
+    many matches the window held."""
+    from .models import Claim
+
+    sql = (
+        "SELECT id, count(*) OVER () FROM ("
+        "SELECT claims_claim.id AS id, bm25(claims_claim_fts) AS score "
+        "FROM claims_claim_fts JOIN claims_claim ON claims_claim.id = claims_claim_fts.rowid "
+        "WHERE claims_claim_fts MATCH %s AND claims_claim.status = %s "
+        "ORDER BY claims_claim_fts.rowid DESC LIMIT %s"
+        ") AS matches ORDER BY score, id LIMIT %s"
+    )
+    params = [_fts5_query(terms, prefix), Claim.Status.PUBLISHED, RANK_WINDOW, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
 def whole_words_only(terms):

@@ -396,8 +396,7 @@ def evidence_file(request, name):
 @require_GET
 def search_view(request):
     query = text_param(request, "q", search.MAX_QUERY_LENGTH)
-    whole_words = search.whole_words_only(search.query_words(query))
-    ids = search.ranked_ids(query, SEARCH_LIMIT, whole_words) if query else []
+    ids, whole_words = search.ranked(query, SEARCH_LIMIT)
     page = page_of(ids, request, SEARCH_PAGE_SIZE)
     found = Claim.objects.for_list().in_bulk(list(page.object_list))
     results = []

@@ -275,6 +275,9 @@ def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(client, 
     assert sorted(matched.values_list("pk", flat=True)) == sorted(c.pk for c in whole)
     html = client.get(reverse("claims:search"), {"q": "shell"}).content.decode()
     assert "matched whole" in html and "Shelling reported." not in html
+    # Such a word is ranked once: the ranking says the window is full (one
+    # query), and the page reads the rows it shows (another).
+    assert len(sql_of(client, reverse("claims:search") + "?q=shell")) == 2
 
 
 def test_a_kept_count_that_no_longer_fits_the_rows_is_made_again(client):
