@@ -212,19 +212,13 @@ class Rows:
         fields = [field for field in model._meta.concrete_fields if not field.generated]
         self.columns = []
         for field in fields:
-            prepare = field.get_internal_type() in PREPARED_TYPES
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 default = now
             else:
                 default = None if field.primary_key else field.get_default()
+            prepared = field.get_internal_type() in PREPARED_TYPES
             self.columns.append(
-                (
-                    field.attname,
-                    field.get_db_prep_save(default, connection),
-                    (lambda value, field=field: field.get_db_prep_save(value, connection))
-                    if prepare
-                    else None,
-                )
+                (field.attname, field.get_db_prep_save(default, connection), prepared and field)
             )
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
@@ -239,13 +233,13 @@ class Rows:
             row["id"] = next(self.ids)
         values = [
             tuple(
-                (prepare(row[name]) if prepare else row[name]) if name in row else default
-                for name, default, prepare in self.columns
+                (field.get_db_prep_save(row[name], connection) if field else row[name])
+                if name in row
+                else default
+                for name, default, field in self.columns
             )
             for row in rows
         ]
-        if not values:
-            return
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # One COPY stream per chunk instead of an INSERT per row.

@@ -139,30 +139,29 @@ def _write_public_speaker_sql(quote):
     def column(model, field):
         return quote(model._meta.get_field(field).column)
 
-    claim, citation, figure, source = Claim, Citation, Figure, Source
     accused = Claim.accused.through
     members = Speaker.organisations.through
-    published = f"c.{column(claim, 'status')} = %s"
+    published = f"c.{column(Claim, 'status')} = %s"
 
     def named(speaker):
         return " OR ".join(
             [
-                f"EXISTS (SELECT 1 FROM {table(claim)} c WHERE {published} "  # nosec B608
-                f"AND c.{column(claim, 'speaker')} = {speaker})",
-                f"EXISTS (SELECT 1 FROM {table(claim)} c WHERE {published} "  # nosec B608
-                f"AND c.{column(claim, 'speaking_for')} = {speaker})",
-                f"EXISTS (SELECT 1 FROM {table(accused)} a JOIN {table(claim)} c "  # nosec B608
-                f"ON c.{column(claim, 'id')} = a.{column(accused, 'claim')} "
+                f"EXISTS (SELECT 1 FROM {table(Claim)} c WHERE {published} "  # nosec B608
+                f"AND c.{column(Claim, 'speaker')} = {speaker})",
+                f"EXISTS (SELECT 1 FROM {table(Claim)} c WHERE {published} "  # nosec B608
+                f"AND c.{column(Claim, 'speaking_for')} = {speaker})",
+                f"EXISTS (SELECT 1 FROM {table(accused)} a JOIN {table(Claim)} c "  # nosec B608
+                f"ON c.{column(Claim, 'id')} = a.{column(accused, 'claim')} "
                 f"WHERE {published} AND a.{column(accused, 'speaker')} = {speaker})",
-                f"EXISTS (SELECT 1 FROM {table(figure)} f JOIN {table(claim)} c "  # nosec B608
-                f"ON c.{column(claim, 'id')} = f.{column(figure, 'claim')} "
-                f"WHERE {published} AND f.{column(figure, 'attributed_to')} = {speaker})",
-                f"EXISTS (SELECT 1 FROM {table(citation)} i JOIN {table(claim)} c "  # nosec B608
-                f"ON c.{column(claim, 'id')} = i.{column(citation, 'claim')} "
-                f"JOIN {table(source)} s ON s.{column(source, 'id')} = "
-                f"i.{column(citation, 'source')} WHERE {published} "
-                f"AND s.{column(source, 'publisher')} = {speaker} "
-                f"AND NOT s.{column(source, 'restricted')})",
+                f"EXISTS (SELECT 1 FROM {table(Figure)} f JOIN {table(Claim)} c "  # nosec B608
+                f"ON c.{column(Claim, 'id')} = f.{column(Figure, 'claim')} "
+                f"WHERE {published} AND f.{column(Figure, 'attributed_to')} = {speaker})",
+                f"EXISTS (SELECT 1 FROM {table(Citation)} i JOIN {table(Claim)} c "  # nosec B608
+                f"ON c.{column(Claim, 'id')} = i.{column(Citation, 'claim')} "
+                f"JOIN {table(Source)} s ON s.{column(Source, 'id')} = "
+                f"i.{column(Citation, 'source')} WHERE {published} "
+                f"AND s.{column(Source, 'publisher')} = {speaker} "
+                f"AND NOT s.{column(Source, 'restricted')})",
             ]
         )
 
