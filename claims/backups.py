@@ -26,10 +26,7 @@ CHUNK = 1024 * 1024
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
-ENGINES = {
-    "django.db.backends.sqlite3": SQLITE,
-    "django.db.backends.postgresql": POSTGRESQL,
-}
+ENGINES = {"sqlite": SQLITE, "postgresql": POSTGRESQL}  # by connection.vendor
 CLIENT_TOOLS_HINT = (
     "Install the PostgreSQL client tools, in the server's major version or newer "
     "(Debian and Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), "
@@ -39,11 +36,12 @@ CLIENT_TOOLS_HINT = (
 
 def engine_of(connection):
     """SQLITE or POSTGRESQL: which kind of database a connection is to."""
-    engine = connection.settings_dict["ENGINE"]
     try:
-        return ENGINES[engine]
+        return ENGINES[connection.vendor]
     except KeyError:
-        raise CommandError(f"Backups support SQLite and PostgreSQL, not {engine}.") from None
+        raise CommandError(
+            f"Backups support SQLite and PostgreSQL, not {connection.settings_dict['ENGINE']}."
+        ) from None
 
 
 def sqlite_file(connection):

@@ -20,6 +20,7 @@ from django_tables2.export import ExportMixin
 from . import charts, datasets, exports, jsonld, search
 from .filters import ClaimFilter
 from .models import Citation, Claim, Correction, Rebuttal, Source, Speaker, Topic
+from .plans import generic_plans
 from .tables import COUNTS_SECONDS, PAGE_SIZES, BoundedPaginator, ClaimTable
 
 SEARCH_PAGE_SIZE = 20
@@ -40,7 +41,8 @@ def get_claim(request, slug):
     """One claim a visitor may read, with everything its page shows; a
     withdrawn claim raises Withdrawn, anything else unknown is a 404."""
     try:
-        return Claim.objects.visible_to(request.user).for_detail().get(slug=slug)
+        with generic_plans():
+            return Claim.objects.visible_to(request.user).for_detail().get(slug=slug)
     except Claim.DoesNotExist:
         withdrawn = Claim.objects.filter(slug=slug, status=Claim.Status.WITHDRAWN).first()
         if withdrawn:
@@ -270,7 +272,9 @@ def speaker_list(request):
 
 @require_GET
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker.objects.public(), slug=slug)
+    with generic_plans():
+        speaker = get_object_or_404(Speaker.objects.public(), slug=slug)
+        organisations = list(speaker.organisations.public().order_by("name"))
     if speaker.is_person:
         statements = Claim.objects.published().by_speaker(speaker)
     else:
@@ -280,17 +284,18 @@ def speaker_detail(request, slug):
     # pairings both ways in one query), with their visibility: someone or a
     # claim unpublished since is not shown, and every name and text is the
     # current one. The summary's order is kept.
-    found = Speaker.objects.public().only("slug", "name").in_bulk(summary["members"])
-    members = [found[pk] for pk in summary["members"] if pk in found]
-    pairings = (
-        Rebuttal.objects.public()
-        .select_related("claim__speaker", "counterclaim__speaker")
-        .only(
-            *("relation", "created_at"),
-            *(f"{side}__{name}" for side in ("claim", "counterclaim") for name in PAIR_FIELDS),
+    with generic_plans():
+        found = Speaker.objects.public().only("slug", "name").in_bulk(summary["members"])
+        pairings = (
+            Rebuttal.objects.public()
+            .select_related("claim__speaker", "counterclaim__speaker")
+            .only(
+                *("relation", "created_at"),
+                *(f"{side}__{name}" for side in ("claim", "counterclaim") for name in PAIR_FIELDS),
+            )
+            .in_bulk(summary["rebutted"] + summary["rebutted_by"])
         )
-        .in_bulk(summary["rebutted"] + summary["rebutted_by"])
-    )
+    members = [found[pk] for pk in summary["members"] if pk in found]
     return render(
         request,
         "claims/speaker_detail.html",
@@ -305,7 +310,7 @@ def speaker_detail(request, slug):
             ),
             "members": members,
             "more_members": summary["more_members"],
-            "organisations": speaker.organisations.public().order_by("name"),
+            "organisations": organisations,
             "rebutted": [pairings[pk] for pk in summary["rebutted"] if pk in pairings],
             "rebutted_by": [pairings[pk] for pk in summary["rebutted_by"] if pk in pairings],
             "by_assessment": [

@@ -20,12 +20,13 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from psycopg import sql
 
 from claims.backups import integrity_problems, open_sqlite
 
 PROJECT = settings.BASE_DIR
-ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+ON_POSTGRESQL = connection.vendor == "postgresql"
 EVIDENCE = b"%PDF-1.4 field report, page 1 of 1"
 EVIDENCE_SHA256 = hashlib.sha256(EVIDENCE).hexdigest()
 CLAIMS = 3

@@ -6,6 +6,10 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.db.models.deletion import Collector
+
+from claims.models import Figure, Speaker
 
 PROJECT = settings.BASE_DIR
 
@@ -36,6 +40,10 @@ def start(env, code="import django; django.setup(); print('started')"):
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"SQLITE_BUSY_TIMEOUT": "soon"}, "SQLITE_BUSY_TIMEOUT"),
         ({"SQLITE_BUSY_TIMEOUT": "-1"}, "SQLITE_BUSY_TIMEOUT"),
+        (
+            {"DATABASE_URL": "postgres://u:p@127.0.0.1/db", "POSTGRES_PREPARED": "sometimes"},
+            "POSTGRES_PREPARED",
+        ),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(env, named):
@@ -66,7 +74,54 @@ def test_postgresql_url_selects_postgresql():
         "d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "claims", "127.0.0.1"]
+    assert result.stdout.split() == ["tracker.postgresql", "claims", "127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("prepared", "options"),
+    [
+        (
+            None,
+            "{'server_side_binding': True, 'prepare_threshold': 5, "
+            "'options': '-c plan_cache_mode=force_custom_plan'}",
+        ),
+        ("off", "{}"),
+    ],
+)
+def test_postgresql_prepares_repeated_queries_unless_told_not_to(prepared, options):
+    env = {"DATABASE_URL": "postgres://user:secret@127.0.0.1:5432/claims"}
+    if prepared is not None:
+        env["POSTGRES_PREPARED"] = prepared
+    result = start(
+        env,
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == options
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_query_run_often_is_prepared_on_postgresql():
+    speakers = Speaker.objects.public().filter(slug="nobody")
+    for _ in range(6):
+        list(speakers.all())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "claims_speaker"' in sql and "$1" in sql for sql in prepared), prepared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parameter limit")
+def test_postgresql_deletions_go_in_batches_within_the_parameter_limit():
+    # Deleting figures collects their parts with one IN list per batch; bound
+    # on the server, a list of 70,000 ids would be refused.
+    figures = [Figure(pk=n) for n in range(1, 70_001)]
+    batches = Collector(using="default", origin=None).get_del_batches(
+        figures, [Figure._meta.get_field("part_of")]
+    )
+    assert [len(batch) for batch in batches] == [65_535, 4_465]
 
 
 def test_sqlite_is_set_up_for_several_editors(tmp_path):

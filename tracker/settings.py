@@ -5,7 +5,7 @@ environment variable with a safe local default. A value that cannot be
 understood stops start-up with a message that names the variable.
 
 Variables: SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT,
-STATIC_ROOT, DATASET_ROOT, SQLITE_BUSY_TIMEOUT, CSRF_TRUSTED_ORIGINS,
+STATIC_ROOT, DATASET_ROOT, SQLITE_BUSY_TIMEOUT, POSTGRES_PREPARED, CSRF_TRUSTED_ORIGINS,
 SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 SECURE_HSTS_PRELOAD, EVIDENCE_MAX_MB, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES.
 """
@@ -61,6 +61,9 @@ def env_list(name, default):
     return items
 
 
+PREPARE_THRESHOLD = 5  # runs of one query on a connection before it is prepared
+
+
 def env_database(name, default):
     raw = os.environ.get(name) or default
     try:
@@ -76,8 +79,21 @@ def env_database(name, default):
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
     if engine == "django.db.backends.postgresql":
+        config["ENGINE"] = "tracker.postgresql"  # Django's, knowing its parameter limit
         # Search tokenises Arabic and Cyrillic text: the test database must be UTF-8.
         config["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
+        if env_bool("POSTGRES_PREPARED", True):
+            # Parameters travel apart from the SQL, and a query a connection
+            # has run five times is prepared. Its plan is still made for the
+            # values of each run (plan_cache_mode), except for the queries
+            # claims.plans.generic_plans() names. A pooler that cannot keep
+            # prepared statements (PgBouncer in transaction mode before 1.21)
+            # needs POSTGRES_PREPARED=off.
+            options = config.setdefault("OPTIONS", {})
+            options.update(server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD)
+            options["options"] = " ".join(
+                filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"])
+            )
     if engine == "django.db.backends.sqlite3":
         # Several editors at once: WAL lets readers go on while one writes,
         # IMMEDIATE takes the write lock at BEGIN (no upgrade deadlocks), and

@@ -1,0 +1,44 @@
+"""Query plans made once per connection, for the queries whose best plan does
+not depend on their parameters.
+
+On PostgreSQL every query is planned afresh by default (settings: the
+session's plan_cache_mode is force_custom_plan), because the best plan for a
+list or a search depends on the values asked for: a speaker with five claims
+or with a hundred thousand, a rare word or a common one. Some queries are
+planned the same way whatever the values: a claim by its address with its
+citations and figures, a speaker's visibility, rows by id. Their planning can
+cost more than running them: the visibility rule for speakers is ten EXISTS
+subqueries, several milliseconds to plan and a fraction of one to run.
+
+`generic_plans()` runs such queries with a generic plan, prepared on the
+connection the first time and reused after. Elsewhere it does nothing.
+"""
+
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+
+@contextmanager
+def generic_plans(using=DEFAULT_DB_ALIAS):
+    """Within: queries are prepared and planned once for any parameters.
+    Evaluate the querysets inside; only the ones whose plan fits any value."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    ):
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, 0
+    nested = connection.in_atomic_block
+    try:
+        # SET LOCAL ends with the transaction, whatever happens inside.
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            yield
+            if nested:  # the outer transaction goes on: back to plans for each run
+                cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
+    finally:
+        driver.prepare_threshold = threshold
