@@ -2,6 +2,7 @@ import unicodedata
 
 from django import template
 from django.template.defaultfilters import stringfilter, truncatechars
+from django.utils.html import format_html_join
 
 from claims.jsonld import web_url
 
@@ -25,3 +26,15 @@ def clip(value, length):
         return value  # as truncatechars does
     text = unicodedata.normalize("NFC", value)  # as truncatechars does
     return text if len(text) <= length else truncatechars(text, length)
+
+
+@register.filter(is_safe=True)
+def links(items):
+    """Speakers, topics: each a link to its page, comma-separated, every name
+    isolated from the text around it (<bdi>). One call instead of a template
+    loop: an organisation's page names a hundred members."""
+    return format_html_join(
+        ", ",
+        '<a href="{}"><bdi>{}</bdi></a>',
+        ((item.get_absolute_url(), item.name) for item in items),
+    )
