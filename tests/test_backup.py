@@ -221,10 +221,16 @@ def test_restore_replaces_a_database_that_changed_since(site, tmp_path):
     target = copy_site(site["folder"], tmp_path / "target")
     assert count_claims(target / "site.sqlite3") == CLAIMS + 1
     env = site_env(f"sqlite:///{target / 'site.sqlite3'}", target / "media")
+    # The site's threads keep their connections open across requests.
+    kept = sqlite3.connect(target / "site.sqlite3", isolation_level=None)
+    count = "SELECT count(*) FROM claims_claim"
+    assert kept.execute(count).fetchone() == (CLAIMS + 1,)
 
     manage(env, "restore", site["backup"], "--yes")
 
     assert count_claims(target / "site.sqlite3") == CLAIMS
+    with closing(kept):
+        assert kept.execute(count).fetchone() == (CLAIMS,)  # no restart needed
     check = "from claims.models import Claim; print(Claim.objects.count())"
     assert manage(env, "shell", "-c", check).stdout.strip().endswith(str(CLAIMS))
 

@@ -98,8 +98,11 @@ def env_database(name, default):
         # Several editors at once: WAL lets readers go on while one writes,
         # IMMEDIATE takes the write lock at BEGIN (no upgrade deadlocks), and
         # the busy timeout makes a second writer wait instead of failing.
-        config["CONN_MAX_AGE"] = 0
-        config["CONN_HEALTH_CHECKS"] = False
+        # Each thread keeps its connection for a minute, as on PostgreSQL:
+        # opening one, with its pragmas and the schema to read, and an empty
+        # page cache, costs a few milliseconds a request. A connection holds
+        # no lock between queries; a restore writes into the same file.
+        config["CONN_HEALTH_CHECKS"] = False  # a file does not drop the line
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
