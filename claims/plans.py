@@ -16,7 +16,8 @@ connection the first time and reused after. Elsewhere it does nothing.
 
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg.pq import TransactionStatus
 
 
 @contextmanager
@@ -32,13 +33,15 @@ def generic_plans(using=DEFAULT_DB_ALIAS):
     connection.ensure_connection()
     driver = connection.connection
     threshold, driver.prepare_threshold = driver.prepare_threshold, 0
-    nested = connection.in_atomic_block
     try:
-        # SET LOCAL ends with the transaction, whatever happens inside.
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            yield
-            if nested:  # the outer transaction goes on: back to plans for each run
-                cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            try:
+                yield
+            finally:
+                # In a transaction that failed, the rollback that must follow
+                # undoes the SET; anywhere else, back to plans for each run.
+                if driver.info.transaction_status != TransactionStatus.INERROR:
+                    cursor.execute("RESET plan_cache_mode")
     finally:
         driver.prepare_threshold = threshold

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .models import Claim
+from .plans import generic_plans
 
 PAGE_SIZES = (25, 50, 100)
 # Counts that read many rows are kept this long, and shown with their time.
@@ -106,7 +107,8 @@ class BoundedPaginator(Paginator):
         # By id, and published (still, a moment later): the list's other
         # filters again would let the database pick their index over the ids
         # and read every row they match.
-        found = Claim.objects.for_rows().in_bulk(ids)
+        with generic_plans():
+            found = Claim.objects.for_rows().in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
     def _ids(self, queryset, number):

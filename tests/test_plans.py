@@ -3,7 +3,7 @@ generic_plans() says the values do not matter. CI runs this file on both
 databases; on SQLite generic_plans() does nothing."""
 
 import pytest
-from django.db import ProgrammingError, connection
+from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -48,12 +48,22 @@ def test_queries_inside_are_prepared_with_one_plan_for_any_value():
 
 
 @on_postgresql
-def test_a_failing_query_inside_leaves_plans_made_for_each_run():
+def test_a_failing_query_inside_a_transaction_leaves_plans_made_for_each_run():
+    failing = pytest.raises(ProgrammingError)
+    with failing, transaction.atomic(), generic_plans(), connection.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM claims_speaker")
+    assert plan_cache_mode() == "force_custom_plan"  # the rollback undid the SET
+    assert connection.connection.prepare_threshold == 5
+    assert Speaker.objects.count() == 0  # the connection goes on
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_query_between_transactions_leaves_plans_made_for_each_run():
     with pytest.raises(ProgrammingError), generic_plans(), connection.cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM claims_speaker")
     assert plan_cache_mode() == "force_custom_plan"
     assert connection.connection.prepare_threshold == 5
-    assert Speaker.objects.count() == 0  # the connection goes on
 
 
 @on_postgresql
