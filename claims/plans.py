@@ -23,25 +23,35 @@ from psycopg.pq import TransactionStatus
 @contextmanager
 def generic_plans(using=DEFAULT_DB_ALIAS):
     """Within: queries are prepared and planned once for any parameters.
-    Evaluate the querysets inside; only the ones whose plan fits any value."""
+    Evaluate the querysets inside; only the ones whose plan fits any value.
+    A block within another leaves the mode to the outer one."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
-        "server_side_binding"
+    if (
+        connection.vendor != "postgresql"
+        or not connection.features.uses_server_side_binding
+        or getattr(connection, "generic_plans", False)
     ):
         yield
         return
     connection.ensure_connection()
     driver = connection.connection
     threshold, driver.prepare_threshold = driver.prepare_threshold, 0
+    connection.generic_plans = True
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
             try:
                 yield
             finally:
-                # In a transaction that failed, the rollback that must follow
-                # undoes the SET; anywhere else, back to plans for each run.
-                if driver.info.transaction_status != TransactionStatus.INERROR:
+                # Back to plans for each run. In a transaction that failed or
+                # is to be rolled back, the rollback undoes the SET; a broken
+                # connection is discarded, not reused.
+                usable = driver.info.transaction_status in SOUND
+                if usable and not connection.needs_rollback:
                     cursor.execute("RESET plan_cache_mode")
     finally:
+        connection.generic_plans = False
         driver.prepare_threshold = threshold
+
+
+SOUND = (TransactionStatus.IDLE, TransactionStatus.INTRANS)

@@ -125,11 +125,11 @@ def slow_download(port, path, seconds):
     return body.decode()
 
 
-def test_requests_are_shared_between_the_workers():
+def test_gunicorn_closes_each_connection_and_loads_the_application_first():
     # A threaded worker keeps the connections it accepts: with keep-alive (or
     # with the application loaded in each worker, the first one up taking
     # every waiting connection) one worker served a load test alone, at half
-    # the requests per second.
+    # the requests per second. bench/load.py measures the behaviour.
     config = runpy.run_path(str(PROJECT / "gunicorn.conf.py"))
     assert (config["worker_class"], config["threads"]) == ("gthread", 4)
     assert config["keepalive"] == 0

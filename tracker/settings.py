@@ -86,9 +86,10 @@ def env_database(name, default):
             # Parameters travel apart from the SQL, and a query a connection
             # has run five times is prepared. Its plan is still made for the
             # values of each run (plan_cache_mode), except for the queries
-            # claims.plans.generic_plans() names. A pooler that cannot keep
-            # prepared statements (PgBouncer in transaction mode before 1.21)
-            # needs POSTGRES_PREPARED=off.
+            # claims.plans.generic_plans() names, which switches the mode for
+            # the session. A pooler that hands a session's statements to
+            # different server connections (PgBouncer in transaction or
+            # statement mode) needs POSTGRES_PREPARED=off.
             options = config.setdefault("OPTIONS", {})
             options.update(server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD)
             options["options"] = " ".join(
