@@ -19,6 +19,10 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg.pq import TransactionStatus
 
+# Connection states in which a statement may run: idle, or in a transaction
+# that has not failed.
+SOUND = (TransactionStatus.IDLE, TransactionStatus.INTRANS)
+
 
 @contextmanager
 def generic_plans(using=DEFAULT_DB_ALIAS):
@@ -52,6 +56,3 @@ def generic_plans(using=DEFAULT_DB_ALIAS):
     finally:
         connection.generic_plans = False
         driver.prepare_threshold = threshold
-
-
-SOUND = (TransactionStatus.IDLE, TransactionStatus.INTRANS)
