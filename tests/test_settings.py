@@ -134,12 +134,15 @@ def test_sqlite_is_set_up_for_several_editors(tmp_path):
         "import django; django.setup(); from django.db import connection as c; "
         "cur = c.cursor(); cur.execute('PRAGMA journal_mode'); print(cur.fetchone()[0]); "
         "cur.execute('PRAGMA busy_timeout'); print(cur.fetchone()[0]); "
+        "cur.execute('PRAGMA mmap_size'); print(cur.fetchone()[0]); "
         "print(c.settings_dict['OPTIONS']['transaction_mode']); "
         "print(c.settings_dict['CONN_MAX_AGE'])",
     )
     assert result.returncode == 0, result.stderr
     # Connections are kept a minute: opening one costs milliseconds a request.
-    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE", "60"]
+    # Pages are read through a shared memory map, not copied into each
+    # connection's own cache.
+    assert result.stdout.split() == ["wal", "20000", str(2**30), "IMMEDIATE", "60"]
 
 
 def test_time_zone_aware():
