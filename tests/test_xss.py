@@ -550,7 +550,10 @@ def test_search_highlights_inside_escaped_text(client, world):
     assert V["claim.original_text"] in page.all_text
 
 
-@pytest.mark.parametrize("name", ["claim page", "claim list", "compare page", "home"])
+@pytest.mark.parametrize(
+    "name",
+    ["claim page", "claim list", "compare page", "home", "person's page", "organisation's page"],
+)
 def test_names_and_quotes_are_isolated_in_bdi(client, world, name):
     page = Page(fetch(client, world, PAGES[name]))
     expected = ["person.name", "organisation.name", "claim.text", "counterclaim.text"]
