@@ -41,8 +41,7 @@ def links(items):
 
 
 CLAIM_ITEM = (
-    '<li><a href="{}"><bdi>{}</bdi></a>\n'
-    '  <span class="muted">— <bdi>{}</bdi>, {}{}</span></li>'
+    '<li><a href="{}"><bdi>{}</bdi></a>\n  <span class="muted">— <bdi>{}</bdi>, {}{}</span></li>'
 )
 
 
