@@ -56,8 +56,26 @@ ASSESSMENTS = dict(Claim.Assessment.choices)
 SPEAKER_KINDS = dict(Speaker.Kind.choices)
 
 
+class Row:
+    """A claim as a download reads it: its columns' plain values, with the
+    claim's own rules for its dates and address (Claim's properties
+    themselves, not copies). Reading rows as values instead of model
+    objects halves a large download's time."""
+
+    DateQualifier = Claim.DateQualifier
+    said = Claim.said
+    said_latest = Claim.said_latest
+    said_display = Claim.said_display
+    said_interval = Claim.said_interval
+    period_display = Claim.period_display
+    get_absolute_url = Claim.get_absolute_url
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
 def record(claim, base_url, topics, accused):
-    """One claim as plain values, the same for every format."""
+    """One claim (a Row) as plain values, the same for every format."""
     earliest, latest = claim.said_interval
     return {
         "slug": claim.slug,
@@ -66,9 +84,9 @@ def record(claim, base_url, topics, accused):
         "wording": TEXT_KINDS.get(claim.text_kind, claim.text_kind),
         "original_language": claim.original_language,
         "original_text": claim.original_text,
-        "speaker": claim.speaker.name if claim.speaker else "",
-        "speaker_kind": SPEAKER_KINDS.get(claim.speaker.kind, "") if claim.speaker else "",
-        "speaking_for": claim.speaking_for.name if claim.speaking_for else "",
+        "speaker": claim.speaker__name or "",
+        "speaker_kind": SPEAKER_KINDS.get(claim.speaker__kind, ""),
+        "speaking_for": claim.speaking_for__name or "",
         "speaker_role": claim.speaker_role,
         "said": claim.said_display,
         "said_from": earliest.isoformat() if earliest else "",
@@ -86,10 +104,11 @@ def record(claim, base_url, topics, accused):
 
 
 def records(queryset, base_url):
-    """The rows of a selection, a chunk at a time: one query for the claims
-    and two each for their topics and accused parties, per chunk."""
-    claims = queryset.only(*FIELDS).iterator(chunk_size=CHUNK)
-    while chunk := list(islice(claims, CHUNK)):
+    """The rows of a selection (with its counterclaim counts, for_list()), a
+    chunk at a time: one query for the claims and two each for their topics
+    and accused parties, per chunk."""
+    claims = queryset.values("pk", *FIELDS, "counterclaim_count").iterator(chunk_size=CHUNK)
+    while chunk := [Row(values) for values in islice(claims, CHUNK)]:
         ids = [claim.pk for claim in chunk]
         topics = names("topics", ids)
         accused = names("accused", ids)

@@ -607,6 +607,47 @@ def test_csv_export_has_every_matching_row_in_plain_text(client):
     assert rows[0]["said_from"] == "2016-02-10"
 
 
+def test_export_rows_say_what_the_claims_pages_say(client):
+    # Downloads read plain column values, not claims; the dates, periods and
+    # addresses in them still follow the claim's own rules.
+    organisation = make_speaker(name="Ministry", kind="organisation")
+    claims = [
+        published(slug="feb", said_on=D(2016, 2, 1), said_on_precision="month"),
+        published(slug="before", said_on=D(2016, 2, 10), said_qualifier="on_or_before"),
+        published(
+            slug="repeated",
+            said_qualifier="repeatedly",
+            said_on=D(2015, 9, 1),
+            said_on_precision="month",
+            said_until=D(2016, 2, 1),
+            said_until_precision="month",
+            speaking_for=organisation,
+            period_start=D(2016, 1, 1),
+            period_start_precision="month",
+            period_end=D(2016, 3, 31),
+        ),
+        published(slug="undated", said_on=None, said_qualifier="not_stated"),
+    ]
+    claims[2].topics.add(make_topic(name="Airstrikes"), make_topic(name="Aleppo"))
+    body = b"".join(client.get(reverse("claims:claim_list"), {"_export": "json"}).streaming_content)
+    rows = {row["slug"]: row for row in json.loads(body)}
+    for claim in claims:
+        claim.refresh_from_db()
+        row = rows[claim.slug]
+        earliest, latest = claim.said_interval
+        assert row["said"] == claim.said_display
+        assert row["said_from"] == (earliest.isoformat() if earliest else "")
+        assert row["said_until"] == (latest.isoformat() if latest else "")
+        assert row["period"] == claim.period_display
+        assert row["url"] == "http://testserver" + claim.get_absolute_url()
+        assert row["speaker"] == claim.speaker.name
+        assert row["speaking_for"] == (claim.speaking_for.name if claim.speaking_for else "")
+    assert rows["repeated"]["said"].startswith("repeatedly between")
+    assert rows["repeated"]["period"]
+    assert rows["repeated"]["topics"] == "Airstrikes; Aleppo"
+    assert rows["undated"]["said"] == "date not stated"
+
+
 def test_json_and_xlsx_exports(client, story):
     body = b"".join(client.get(reverse("claims:claim_list"), {"_export": "json"}).streaming_content)
     rows = json.loads(body)
