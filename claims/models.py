@@ -908,6 +908,12 @@ class Claim(models.Model):
                 fields=["status", "assessment", "-said_sort", "-id", "speaker", "speaking_for"],
                 name="claims_list_assessment",
             ),
+            # The feed: the latest published, in the order they were published.
+            models.Index(
+                fields=["-first_published_at", "-id"],
+                condition=Q(status="published"),
+                name="claims_newly_published",
+            ),
         ]
         permissions = [("publish_claim", "Can publish and unpublish claims")]
         constraints = [
@@ -1347,8 +1353,11 @@ def refresh_search_documents(claim_ids, claim_model=None):
 
 class CorrectionQuerySet(models.QuerySet):
     def public(self):
-        """Corrections of published claims."""
-        return self.filter(claim__status=Claim.Status.PUBLISHED)
+        """Corrections of published claims. Asked of each correction, not
+        joined: corrections are few, and a join let SQLite read every claim
+        first (50 ms at a million, with no correction at all)."""
+        published = Claim.objects.published().filter(pk=OuterRef("claim_id"))
+        return self.filter(Exists(published))
 
 
 class Correction(models.Model):

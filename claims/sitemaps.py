@@ -21,6 +21,12 @@ class ClaimSitemap(Sitemap):
     def lastmod(self, claim):
         return claim.updated_at
 
+    def get_latest_lastmod(self):
+        # None in the index: Django's default reads every published claim
+        # (12 s at a million), and the newest change would still need a scan
+        # of them all. Each page of the section gives every claim's own.
+        return None
+
 
 class SpeakerSitemap(Sitemap):
     limit = 10_000
