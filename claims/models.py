@@ -178,6 +178,16 @@ class SpeakerQuerySet(SlugQuerySet):
         """Speakers a reader may see (see PublicSpeaker)."""
         return self.filter(PublicSpeaker())
 
+    def speaking(self):
+        """Speakers with published statements of their own."""
+        return self.filter(Exists(Claim.objects.published().filter(speaker=OuterRef("pk"))))
+
+    def with_published_counts(self):
+        """How many published statements each speaker made (published_count),
+        asked of each speaker: for the speakers a page shows, not by grouping
+        every claim (the speakers list took 0.4 s at a million)."""
+        return self.annotate(published_count=count_of(Claim.objects.published(), "speaker"))
+
     def organisations(self):
         return self.exclude(kind=Speaker.Kind.PERSON)
 

@@ -250,19 +250,25 @@ def compare(request, left, right):
 @require_GET
 def speaker_list(request):
     kind = request.GET.get("kind", "")
-    speakers = Speaker.objects.annotate(
-        published_count=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
-    ).filter(published_count__gt=0)
+    speakers = Speaker.objects.speaking()
     if kind in Speaker.Kind.values:
         speakers = speakers.filter(kind=kind)
     name = text_param(request, "q", 100)
     if name:
         speakers = speakers.filter(Q(name__icontains=name) | Q(short_name__iexact=name))
+    page = page_of(speakers.order_by("name", "pk"), request, 50)
+    # Counted for the speakers of the page only, not for every one skipped
+    # on the way to a deep page.
+    page.object_list = (
+        Speaker.objects.with_published_counts()
+        .filter(pk__in=page.object_list.values("pk"))
+        .order_by("name", "pk")
+    )
     return render(
         request,
         "claims/speaker_list.html",
         {
-            "page": page_of(speakers.order_by("name", "pk"), request, 50),
+            "page": page,
             "kinds": Speaker.Kind.choices,
             "kind": kind,
             "q": name,

@@ -522,3 +522,25 @@ def test_the_sitemap_index_only_counts(client):
     published()
     queries = sql_of(client, reverse("sitemap"))
     assert queries and all(sql.upper().startswith("SELECT COUNT") for sql in queries), queries
+
+
+def test_the_speakers_list_counts_statements_of_the_speakers_shown_only(client):
+    """Grouping every claim by speaker, for the count of pages and again for
+    the page, took 0.4 s at a million claims; now whether a speaker has a
+    published statement is asked of each, and statements are counted for
+    the page's speakers alone."""
+    speakers = [make_speaker(name=f"Speaker {n:02d}") for n in range(55)]
+    for speaker in speakers:
+        published(speaker=speaker)
+    published(speaker=speakers[-1])
+    make_claim(speaker=speakers[-1])  # a draft is not counted
+    make_claim(speaker=make_speaker(name="Speaker of drafts only"))
+    queries = sql_of(client, reverse("claims:speaker_list") + "?page=2")
+    assert not any("HAVING" in sql for sql in queries), queries
+    counting = [sql for sql in queries if "COUNT(" in sql and "OFFSET 50" in sql]
+    assert len(counting) == 1, queries
+    page = client.get(reverse("claims:speaker_list"), {"page": 2}).context["page"]
+    assert [(s.name, s.published_count) for s in page.object_list] == [
+        (f"Speaker {n:02d}", 1) for n in range(50, 54)
+    ] + [("Speaker 54", 2)]
+    assert page.paginator.count == 55
