@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -111,17 +112,28 @@ def _fresh(existing, stamp, base_url):
     )
 
 
-def current(base_url):
-    """The manifest of files that match the data now, building them if needed.
+def current(base_url, wait=False, force=False):
+    """The manifest of files that match the data now, building them if needed
+    (always, with `force`).
 
-    One process builds at a time; others wait for it and use its files."""
+    One process builds at a time. A reader who arrives while another builds
+    does not wait for it (at a million claims a build takes minutes, and
+    every waiting request would hold a server thread): they get the files
+    there are, with "building" set, or None when there are none yet. With
+    `wait`, as for build_datasets, the build is waited for."""
     existing, stamp = manifest(), fingerprint()
-    if _fresh(existing, stamp, base_url):
+    if not force and _fresh(existing, stamp, base_url):
         return existing
     root().mkdir(parents=True, exist_ok=True)
     with open(root() / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return existing and {**existing, "building": True}
         existing = manifest()
-        if _fresh(existing, fingerprint(), base_url):
+        if not force and _fresh(existing, fingerprint(), base_url):
             return existing
+        # What a build stopped part-way left (the server restarted, say).
+        for leftover in root().glob(".building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         return build(base_url)

@@ -481,7 +481,10 @@ def data_page(request):
 def data_file(request, name):
     if name not in {file_name for file_name, _ in datasets.FILES}:
         raise Http404("No such file.")
-    datasets.current(_base_url(request))
+    if datasets.current(_base_url(request)) is None:
+        response = render(request, "claims/data.html", {"manifest": None}, status=503)
+        response["Retry-After"] = "300"
+        return response
     response = FileResponse(
         open(datasets.root() / name, "rb"),  # noqa: SIM115 (closed by the response)
         as_attachment=True,

@@ -4,6 +4,7 @@ import datetime
 import gzip
 import io
 import json
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -613,6 +614,60 @@ def test_data_files_hold_only_public_data(client, seed, dataset_root):
     wipe()
     call_command("loaddata", str(dataset_root / "counterclaim-published.jsonl.gz"), verbosity=0)
     assert Claim.objects.count() == 24
+
+
+@contextmanager
+def another_build_running(dataset_root):
+    """The lock a build holds, held elsewhere."""
+    import fcntl
+
+    dataset_root.mkdir(parents=True, exist_ok=True)
+    with open(dataset_root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def test_readers_do_not_wait_for_a_build_in_progress(client, seed, dataset_root):
+    # At a million claims a build takes minutes: each reader waiting for it
+    # would hold a server thread. They get the files as they were.
+    client.get(reverse("claims:data"))
+    csv_file = dataset_root / "counterclaim-published.csv"
+    before = csv_file.read_bytes()
+    claim = Claim.objects.get(slug=P679)
+    claim.text = "Changed while a build runs."
+    claim.correction_note = "Reworded."
+    claim.save()
+    with another_build_running(dataset_root):
+        html = client.get(reverse("claims:data")).content.decode()
+        assert "new files are being built" in html
+        assert "counterclaim-published.csv" in html
+        response = client.get(reverse("claims:data_file", args=["counterclaim-published.csv"]))
+        assert b"".join(response.streaming_content) == before
+    # Once it is done, the next reader finds the data changed and builds.
+    html = client.get(reverse("claims:data")).content.decode()
+    assert "being built" not in html
+    assert (
+        "Changed while a build runs." in (dataset_root / "counterclaim-published.csv").read_text()
+    )
+
+
+def test_before_the_first_build_ends_readers_are_asked_to_come_back(client, seed, dataset_root):
+    with another_build_running(dataset_root):
+        html = client.get(reverse("claims:data")).content.decode()
+        assert "being built for the first time" in html
+        response = client.get(reverse("claims:data_file", args=["counterclaim-published.csv"]))
+        assert response.status_code == 503
+        assert response["Retry-After"] == "300"
+        assert not (dataset_root / "counterclaim-published.csv").exists()
+
+
+def test_a_build_clears_what_a_stopped_build_left(client, seed, dataset_root):
+    leftover = dataset_root / ".building-stopped"
+    leftover.mkdir(parents=True)
+    (leftover / "counterclaim-published.csv").write_text("half a file")
+    client.get(reverse("claims:data"))
+    assert not leftover.exists()
+    assert [p.name for p in dataset_root.glob(".building-*")] == []
 
 
 def test_build_datasets_command(seed, dataset_root):

@@ -16,6 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url, force=False, **options):
         base_url = base_url.rstrip("/")
-        built = datasets.build(base_url) if force else datasets.current(base_url)
+        built = datasets.current(base_url, wait=True, force=force)
         for file in built["files"]:
             self.stdout.write(f"{file['name']}  {file['size']:>12,} bytes  {file['sha256']}")
