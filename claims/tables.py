@@ -131,7 +131,11 @@ class ClaimTable(tables.Table):
         order_by=("speaker__name", "speaker_id", "-said_sort", "-id"),
     )
     text = tables.Column(verbose_name="Claim", orderable=False)
-    assessment = tables.Column(verbose_name="Assessment", order_by=("assessment", "id"))
+    assessment = tables.Column(
+        verbose_name="Assessment",
+        # Each assessment's claims newest first, in the order of its index.
+        order_by=("assessment", "-said_sort", "-id"),
+    )
     counterclaims = tables.Column(
         verbose_name="Counterclaims", accessor="counterclaim_count", orderable=False
     )

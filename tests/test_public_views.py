@@ -359,7 +359,9 @@ def test_sorting_by_date_puts_undated_last_and_ties_stay_stable(client):
     assert listed(client, sort="said")[-1] == "new"
 
 
-@pytest.mark.parametrize("sort", ["-said", "said", "speaker", "-speaker", "assessment"])
+@pytest.mark.parametrize(
+    "sort", ["-said", "said", "speaker", "-speaker", "assessment", "-assessment"]
+)
 def test_paging_never_repeats_or_skips_a_row(client, sort):
     speaker = make_speaker()
     for n in range(60):

@@ -578,3 +578,21 @@ def test_a_list_narrowed_to_a_common_word_walks_its_own_order(client, monkeypatc
     ]
     assert listed(q="ceasefire") == ["A unique ceasefire."]
     assert listed(q="shell") == listed(q="shelling")  # the last word is still a prefix
+
+
+@sqlite_plans
+def test_sorted_by_assessment_each_assessments_claims_come_newest_first(client):
+    """In the order of the assessment index: sorted by assessment and id,
+    every published claim was sorted for each page (34 ms at a million)."""
+    older = published(assessment=Claim.Assessment.REFUTED, said_on=D(2015, 1, 1))
+    newer = published(assessment=Claim.Assessment.REFUTED, said_on=D(2017, 1, 1))
+    other = published(assessment=Claim.Assessment.CONTESTED, said_on=D(2016, 1, 1))
+    response = client.get(reverse("claims:claim_list"), {"sort": "assessment"})
+    rows = list(response.context["table"].page.object_list)
+    assert rows == sorted(
+        [older, newer, other], key=lambda c: (c.assessment, -c.said_sort.toordinal())
+    )
+    ids = [sql for sql in sql_of(client, "/claims/?sort=assessment") if '"id" AS "pk"' in sql]
+    plan = plan_at_a_million(ids[0])
+    assert any("claims_list_assessment" in line for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
