@@ -332,6 +332,10 @@ class Database:
         if built:
             print(f"Reusing {self.engine} database {self.name} ({self.claims:,} claims).")
             manage(["migrate", "--noinput"], env, "migrate", timeout=1800)
+            if built["params"].keys() < {"source"} | built["params"].keys():
+                # Chosen before this version of the script: choose them again.
+                built["params"] = pick_parameters(self)
+                self.marker.write_text(json.dumps(built, indent=2, ensure_ascii=False))
             return built["params"]
         if not (PROJECT / GENERATOR_FILES[1]).exists():
             raise SystemExit("manage.py generate_claims is missing: nothing to build from.")
@@ -538,6 +542,13 @@ def pick_parameters(database):
             "ORDER BY answers DESC, 3 DESC, c.id LIMIT 1",
         )
         params["claim"] = {"id": pk, "slug": slug, "citations": citations, "pairings": answers}
+        # The public source cited most.
+        params["source"] = one(
+            cursor,
+            "SELECT s.slug FROM claims_source s JOIN (SELECT source_id, COUNT(*) AS n "
+            "FROM claims_citation GROUP BY source_id) c ON c.source_id = s.id "
+            "WHERE NOT s.restricted ORDER BY c.n DESC, s.id LIMIT 1",
+        )[0]
         params.update(pick_words(database, cursor))
         return params
 
@@ -925,6 +936,35 @@ def build_cases(params, engine):
                 "peer_note": "Datasette: match without ranking, ordered by id, plus a full count",
             }
         )
+    # The site's other public pages, with no floor: a whole page each, not
+    # one query. The list narrowed to a common word and the list sorted by
+    # assessment have a Datasette equivalent.
+    cases += [
+        {
+            "name": "list by a common word",
+            "path": f"/claims/?q={q(params['common_word'])}",
+            "floor": None,
+            "datasette": f"{table}?{newest}&_search={q(params['common_word'])}"
+            f"&_size={PAGE_SIZE}",
+            "peer_note": "Datasette: _search with the same newest-first order",
+        },
+        {
+            "name": "list sorted by assessment",
+            "path": "/claims/?sort=assessment",
+            "floor": None,
+            "datasette": f"{table}?status__exact=published&_sort=assessment&_size={PAGE_SIZE}",
+        },
+        {"name": "speakers list", "path": "/speakers/", "floor": None},
+        {"name": "speakers list, page 40", "path": "/speakers/?page=40", "floor": None},
+        {
+            "name": "source page (most cited)",
+            "path": f"/sources/{q(params['source'])}/",
+            "floor": None,
+        },
+        {"name": "claims feed", "path": "/feeds/claims.atom", "floor": None},
+        {"name": "corrections log", "path": "/corrections/", "floor": None},
+        {"name": "sitemap index", "path": "/sitemap.xml", "floor": None},
+    ]
     filtered = f"{table}.{{}}?{newest}&speaker_id={speaker['id']}"
     cases += [
         {
@@ -967,6 +1007,8 @@ def measure_floor(database, cases, rounds, budget, limit):
     with database.connect() as connection:
         cursor = connection.cursor()
         for case in cases:
+            if not case["floor"]:
+                continue
             execute = run_floor(database, case["floor"])
 
             def run(execute=execute):
@@ -1395,6 +1437,8 @@ def resolve_datasette_paths(database, client, cases, walk_seconds):
 def measure_datasette(client, cases, rounds, budget, key):
     for case in cases:
         spec = case.get("datasette_path") or case.get("datasette")
+        if spec is None:
+            continue
         if isinstance(spec, dict) and "walk_all" in spec:
 
             def get(first=spec["walk_all"]):
@@ -1778,7 +1822,8 @@ def main():
         {key: value for key, value in case.items() if key != "floor"}
         | {
             "floor_sql": [
-                step[0] if not callable(step) else "(first page by id)" for step in case["floor"]
+                step[0] if not callable(step) else "(first page by id)"
+                for step in case["floor"] or ()
             ]
         }
         for case in cases
