@@ -944,8 +944,7 @@ def build_cases(params, engine):
             "name": "list by a common word",
             "path": f"/claims/?q={q(params['common_word'])}",
             "floor": None,
-            "datasette": f"{table}?{newest}&_search={q(params['common_word'])}"
-            f"&_size={PAGE_SIZE}",
+            "datasette": f"{table}?{newest}&_search={q(params['common_word'])}&_size={PAGE_SIZE}",
             "peer_note": "Datasette: _search with the same newest-first order",
         },
         {
