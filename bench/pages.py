@@ -332,7 +332,7 @@ class Database:
         if built:
             print(f"Reusing {self.engine} database {self.name} ({self.claims:,} claims).")
             manage(["migrate", "--noinput"], env, "migrate", timeout=1800)
-            if built["params"].keys() < {"source"} | built["params"].keys():
+            if "source" not in built["params"]:
                 # Chosen before this version of the script: choose them again.
                 built["params"] = pick_parameters(self)
                 self.marker.write_text(json.dumps(built, indent=2, ensure_ascii=False))

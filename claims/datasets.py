@@ -81,18 +81,17 @@ def build(base_url):
         claims = Claim.objects.published().for_list().order_by("-said_sort", "-id")
         _write_response(exports.csv_response(claims, base_url), staging / FILES[1][0])
         _write_response(exports.json_response(claims, base_url), staging / FILES[2][0])
-    files = []
-    for name, description in FILES:
-        os.replace(staging / name, folder / name)
-        files.append(
-            {
-                "name": name,
-                "description": description,
-                "size": (folder / name).stat().st_size,
-                "sha256": _sha256(folder / name),
-            }
-        )
-    staging.rmdir()
+    # Sized and hashed before they replace the files readers are given (who
+    # do not wait for a build), then swapped in with the manifest at once.
+    files = [
+        {
+            "name": name,
+            "description": description,
+            "size": (staging / name).stat().st_size,
+            "sha256": _sha256(staging / name),
+        }
+        for name, description in FILES
+    ]
     data = {
         "fingerprint": stamp,
         "base_url": base_url,
@@ -100,9 +99,11 @@ def build(base_url):
         "counts": counts,
         "files": files,
     }
-    partial = folder / (MANIFEST + ".part")
-    partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(partial, folder / MANIFEST)
+    (staging / MANIFEST).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    for name, _ in FILES:
+        os.replace(staging / name, folder / name)
+    os.replace(staging / MANIFEST, folder / MANIFEST)
+    staging.rmdir()
     return data
 
 

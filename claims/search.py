@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Expression, F
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -94,16 +94,35 @@ def matching(queryset, query):
             # In many claims: the list walks its own order (an index) and asks
             # of each claim whether it matches, until the page is full. Every
             # match read and sorted took 0.4 s for a word in most of a million.
-            return queryset.filter(
-                RawSQL(
-                    "EXISTS (SELECT 1 FROM claims_claim_fts "
-                    "WHERE claims_claim_fts MATCH %s AND rowid = claims_claim.id)",
-                    [match],
-                    output_field=BooleanField(),
-                )
-            )
+            return queryset.filter(Fts5Match(match))
         ids = RawSQL("SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s", [match])
     return queryset.filter(pk__in=ids)
+
+
+class Fts5Match(Expression):
+    """True for a claim the FTS5 query `match` matches, asked of that claim.
+    The claim's id column is compiled from the query it is used in, so it is
+    the right one under any alias (a subquery renames the claims table)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, match, outer="pk"):
+        super().__init__()
+        self.match, self.outer = match, F(outer)
+
+    def get_source_expressions(self):
+        return [self.outer]
+
+    def set_source_expressions(self, expressions):
+        (self.outer,) = expressions
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.outer)
+        sql = (
+            "EXISTS (SELECT 1 FROM claims_claim_fts "
+            f"WHERE claims_claim_fts MATCH %s AND claims_claim_fts.rowid = {column})"
+        )
+        return sql, [*params, self.match]
 
 
 # From how many matches (published or not) a list narrowed to words asks of

@@ -4,6 +4,8 @@ import datetime
 import gzip
 import io
 import json
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -616,15 +618,29 @@ def test_data_files_hold_only_public_data(client, seed, dataset_root):
     assert Claim.objects.count() == 24
 
 
-@contextmanager
-def another_build_running(dataset_root):
-    """The lock a build holds, held elsewhere."""
-    import fcntl
+HOLD_LOCK = (
+    "import fcntl, sys, time; lock = open(sys.argv[1], 'w'); fcntl.flock(lock, fcntl.LOCK_EX); "
+    "print('locked', flush=True); time.sleep(float(sys.argv[2]))"
+)
 
+
+@contextmanager
+def another_build_running(dataset_root, seconds=20):
+    """The lock a build holds, held by another process for at most `seconds`:
+    a reader who waited for it would be seen to, not hang the tests."""
     dataset_root.mkdir(parents=True, exist_ok=True)
-    with open(dataset_root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(dataset_root / ".lock"), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
         yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
 
 
 def test_readers_do_not_wait_for_a_build_in_progress(client, seed, dataset_root):

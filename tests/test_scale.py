@@ -578,6 +578,10 @@ def test_a_list_narrowed_to_a_common_word_walks_its_own_order(client, monkeypatc
     ]
     assert listed(q="ceasefire") == ["A unique ceasefire."]
     assert listed(q="shell") == listed(q="shelling")  # the last word is still a prefix
+    # Inside another query, where the claims table goes by another name.
+    common = search.matching(Claim.objects.published(), "shelling")
+    inner = Claim.objects.filter(pk__in=common.order_by("pk").values("pk")[:10])
+    assert sorted(claim.text for claim in inner) == sorted(listed(q="shelling"))
 
 
 @sqlite_plans
