@@ -83,16 +83,11 @@ class SlugQuerySet(models.QuerySet):
 # --- Speakers ---------------------------------------------------------------
 
 
-class PublicSpeaker(models.Expression):
-    """True for a speaker readers may see: one named by a published claim (as
-    its speaker, the body spoken for, a party accused, or to whom a figure is
-    attributed) or publishing a public source such a claim cites; and a body
-    one of those belongs to. Someone known only from drafts stays unseen.
-
-    The SQL is written once from the models' metadata. As ten ORM EXISTS
-    subqueries the same rule took 4 ms to build and compile per request,
-    more than the database took to answer it.
-    """
+class RowTest(models.Expression):
+    """A true-or-false test of each row, in SQL written by hand, about the
+    row's `outer` column. The column is compiled from the query the test is
+    used in, so it is the right one under any alias (a subquery renames the
+    table). Subclasses write as_sql with it."""
 
     output_field = models.BooleanField()
 
@@ -105,6 +100,18 @@ class PublicSpeaker(models.Expression):
 
     def set_source_expressions(self, expressions):
         (self.outer,) = expressions
+
+
+class PublicSpeaker(RowTest):
+    """True for a speaker readers may see: one named by a published claim (as
+    its speaker, the body spoken for, a party accused, or to whom a figure is
+    attributed) or publishing a public source such a claim cites; and a body
+    one of those belongs to. Someone known only from drafts stays unseen.
+
+    The SQL is written once from the models' metadata. As ten ORM EXISTS
+    subqueries the same rule took 4 ms to build and compile per request,
+    more than the database took to answer it.
+    """
 
     def as_sql(self, compiler, connection):
         column, params = compiler.compile(self.outer)

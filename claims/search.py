@@ -13,10 +13,11 @@ import re
 import unicodedata
 
 from django.db import connection
-from django.db.models import BooleanField, Expression, F
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from .models import RowTest
 
 # Arabic diacritics (tashkeel: fathatan .. sukun, and the small high marks),
 # the superscript alef, and tatweel.
@@ -99,22 +100,12 @@ def matching(queryset, query):
     return queryset.filter(pk__in=ids)
 
 
-class Fts5Match(Expression):
-    """True for a claim the FTS5 query `match` matches, asked of that claim.
-    The claim's id column is compiled from the query it is used in, so it is
-    the right one under any alias (a subquery renames the claims table)."""
-
-    output_field = BooleanField()
+class Fts5Match(RowTest):
+    """True for a claim the FTS5 query `match` matches, asked of that claim."""
 
     def __init__(self, match, outer="pk"):
-        super().__init__()
-        self.match, self.outer = match, F(outer)
-
-    def get_source_expressions(self):
-        return [self.outer]
-
-    def set_source_expressions(self, expressions):
-        (self.outer,) = expressions
+        super().__init__(outer)
+        self.match = match
 
     def as_sql(self, compiler, connection):
         column, params = compiler.compile(self.outer)
