@@ -37,6 +37,16 @@ def published(**fields):
     return make_claim(**fields)
 
 
+# Said repeatedly, from September 2015 to February 2016.
+REPEATEDLY = {
+    "said_qualifier": "repeatedly",
+    "said_on": D(2015, 9, 1),
+    "said_on_precision": "month",
+    "said_until": D(2016, 2, 1),
+    "said_until_precision": "month",
+}
+
+
 @pytest.fixture
 def story():
     """A published claim, its published and draft counterclaims, sources."""
@@ -334,14 +344,7 @@ def test_said_between_uses_the_whole_known_interval(client):
     published(slug="feb-10", said_on=D(2016, 2, 10))
     published(slug="year", said_on=D(2016, 1, 1), said_on_precision="year")
     published(slug="before", said_on=D(2016, 2, 10), said_qualifier="on_or_before")
-    published(
-        slug="repeated",
-        said_qualifier="repeatedly",
-        said_on=D(2015, 9, 1),
-        said_on_precision="month",
-        said_until=D(2016, 2, 1),
-        said_until_precision="month",
-    )
+    published(slug="repeated", **REPEATEDLY)
     published(slug="undated", said_on=None, said_qualifier="not_stated")
 
     assert set(listed(client, said_from="2016", said_to="2016")) == {"feb", "feb-10", "year"}
@@ -618,11 +621,7 @@ def test_export_rows_say_what_the_claims_pages_say(client):
         published(slug="before", said_on=D(2016, 2, 10), said_qualifier="on_or_before"),
         published(
             slug="repeated",
-            said_qualifier="repeatedly",
-            said_on=D(2015, 9, 1),
-            said_on_precision="month",
-            said_until=D(2016, 2, 1),
-            said_until_precision="month",
+            **REPEATEDLY,
             speaking_for=organisation,
             period_start=D(2016, 1, 1),
             period_start_precision="month",
