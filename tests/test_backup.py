@@ -88,7 +88,7 @@ def throwaway_postgres(purpose):
     }
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
         database = sql.Identifier(name)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        drop_database(admin, name)
         admin.execute(
             sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(database)
         )
@@ -97,7 +97,30 @@ def throwaway_postgres(purpose):
             address = f"{config['HOST'] or 'localhost'}:{config['PORT'] or 5432}"
             yield f"postgres://{credentials}@{address}/{name}", server | {"dbname": name}
         finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+            drop_database(admin, name)
+
+
+def drop_database(admin, name, attempts=10):
+    """Drop a throwaway database, ending the sessions left on it.
+
+    Not `WITH (FORCE)`: that refuses, without pg_signal_backend, when an
+    autovacuum worker happens to be on the database (it runs as no role).
+    A plain DROP ends autovacuum itself; our own sessions we end first.
+    """
+    database = sql.Identifier(name)
+    for attempt in range(attempts):
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            [name],
+        )
+        try:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(database))
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 def count_claims(path):
