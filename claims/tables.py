@@ -26,7 +26,8 @@ class BoundedPaginator(Paginator):
     cost no more than this bound, and past it the reader is asked to narrow
     the filters or download the whole selection. Given a `count_key`, the
     count is kept in the cache for COUNTS_SECONDS under that key, and
-    `counted_at` says when it was made.
+    `counted_at` says when it was made. A page's rows are read by id from
+    `rows` (by default, claims with what the list's rows show).
     """
 
     max_rows = 10_000
@@ -34,9 +35,10 @@ class BoundedPaginator(Paginator):
     counted_at = None  # when the count was made, if it is kept
     kept = False  # the count was read from the cache, not made now
 
-    def __init__(self, object_list, per_page, count_key=None, **kwargs):
+    def __init__(self, object_list, per_page, count_key=None, rows=None, **kwargs):
         per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
         self.count_key = count_key
+        self.rows = rows
         super().__init__(object_list, per_page, **kwargs)
 
     def _queryset(self):
@@ -107,8 +109,9 @@ class BoundedPaginator(Paginator):
         # By id, and published (still, a moment later): the list's other
         # filters again would let the database pick their index over the ids
         # and read every row they match.
+        rows = Claim.objects.for_rows() if self.rows is None else self.rows
         with generic_plans():
-            found = Claim.objects.for_rows().in_bulk(ids)
+            found = rows.in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
     def _ids(self, queryset, number):

@@ -537,13 +537,41 @@ def test_the_speakers_list_counts_statements_of_the_speakers_shown_only(client):
     make_claim(speaker=make_speaker(name="Speaker of drafts only"))
     queries = sql_of(client, reverse("claims:speaker_list") + "?page=2")
     assert not any("HAVING" in sql for sql in queries), queries
-    counting = [sql for sql in queries if "COUNT(" in sql and "OFFSET 50" in sql]
-    assert len(counting) == 1, queries
+    # The page's speakers are chosen first (one more, to check the kept
+    # count), without counting statements; then statements are counted for
+    # those five alone.
+    (chosen,) = [sql for sql in queries if "OFFSET 50" in sql]
+    assert "LIMIT 51 OFFSET 50" in chosen and "COUNT(" not in chosen, chosen
+    counting = [sql for sql in queries if "COUNT(" in sql and "LIMIT" not in sql]
+    assert len(counting) == 1 and '"claims_speaker"."id" IN (' in counting[0], queries
     page = client.get(reverse("claims:speaker_list"), {"page": 2}).context["page"]
     assert [(s.name, s.published_count) for s in page.object_list] == [
         (f"Speaker {n:02d}", 1) for n in range(50, 54)
     ] + [("Speaker 54", 2)]
     assert page.paginator.count == 55
+
+
+def test_the_speakers_list_keeps_its_count_and_follows_a_new_speaker(client):
+    """Asking each of 5,000 speakers whether they have spoken took 15 ms on
+    PostgreSQL: the count is kept per name and kind, like the list's, and
+    made again when the rows no longer fit it."""
+    for n in range(50):
+        published(speaker=make_speaker(name=f"Speaker {n:02d}"))
+    url = reverse("claims:speaker_list")
+    assert any(sql.startswith("SELECT COUNT") for sql in sql_of(client, url))
+    again = sql_of(client, url + "?page=1")
+    assert not any(sql.startswith("SELECT COUNT") for sql in again), again
+    html = client.get(url).content.decode()
+    assert "Pages counted" not in html  # one page: nothing to say
+    # Someone speaks for the first time: the second page they make is there.
+    published(speaker=make_speaker(name="Speaker 99"))
+    page = client.get(url, {"page": 2}).context["page"]
+    assert [s.name for s in page.object_list] == ["Speaker 99"]
+    assert page.paginator.count == 51
+    assert "Pages counted <time" in client.get(url, {"page": 2}).content.decode()
+    # A name or a kind is counted on its own.
+    page = client.get(url, {"q": "Speaker 0"}).context["page"]
+    assert page.paginator.count == 10
 
 
 @sqlite_plans
