@@ -8,7 +8,6 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.html import format_html
 
 from . import search
@@ -63,7 +62,11 @@ class NamedObjectField(forms.CharField):
         value = super().clean(value).strip()
         if not value:
             return None
-        found = list(self.queryset.filter(Q(slug=value) | Q(name__iexact=value)).order_by("pk")[:2])
+        # The identifier first: it names one at most, and is found in its
+        # index; a name may be shared, and is compared without case.
+        found = list(self.queryset.filter(slug=value)[:1])
+        if not found:
+            found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
         if not found and hasattr(self.queryset.model, "short_name"):
             found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
         if not found:

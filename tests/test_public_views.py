@@ -392,6 +392,26 @@ def test_page_beyond_the_last_says_so(client):
     assert "There is no page 999999" in html
 
 
+def test_a_speaker_is_found_by_identifier_first_then_by_name(client):
+    """A shared name asks for the identifier; the identifier then decides,
+    even when it is also someone else's name."""
+    first = make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-aleppo")
+    make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-idlib")
+    published(speaker=first, text="Said in Aleppo.")
+    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad hassan"})
+    assert "Several speakers are called “<bdi>ahmad hassan</bdi>”" in html
+    assert "Said in Aleppo." not in html
+    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad-hassan-aleppo"})
+    assert "Said in Aleppo." in html and "Several" not in html
+    # Someone whose name is another's identifier: the identifier wins.
+    other = make_speaker(name="ahmad-hassan-aleppo", slug="odd-name")
+    published(speaker=other, text="Said by the odd name.")
+    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad-hassan-aleppo"})
+    assert "Said in Aleppo." in html and "Said by the odd name." not in html
+    html = page(client, reverse("claims:claim_list"), {"speaker": "Odd-Name"})
+    assert "No speaker is called" in html  # identifiers are exact
+
+
 def test_invalid_filter_shows_the_error_not_an_empty_table(client, story):
     html = page(client, reverse("claims:claim_list"), {"speaker": "Nobody At All"})
     assert "No speaker is called “<bdi>Nobody At All</bdi>”." in html
