@@ -26,6 +26,7 @@ stopped at the end; every step has a time limit.
 """
 
 import argparse
+import ast
 import contextlib
 import cProfile
 import datetime
@@ -798,11 +799,13 @@ def export_floor(speaker):
 def search_window():
     """How many of the newest matches search ranks (claims/search.py), or None
     when it ranks them all."""
-    if str(PROJECT) not in sys.path:
-        sys.path.insert(0, str(PROJECT))
-    from claims import search
-
-    return getattr(search, "RANK_WINDOW", None)
+    # Read from the source: importing claims.search needs Django set up,
+    # which this process does later, for the database it measures.
+    module = ast.parse((PROJECT / "claims" / "search.py").read_text())
+    for node in module.body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["RANK_WINDOW"]:
+            return ast.literal_eval(node.value)
+    return None
 
 
 def build_cases(params, engine):
