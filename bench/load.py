@@ -107,7 +107,7 @@ def main():
             indent=2,
         )
     )
-    print(f"written: {out.relative_to(PROJECT)}")
+    print(f"written: {out.relative_to(PROJECT) if out.is_relative_to(PROJECT) else out}")
     failed = sum(errors(result) for result in results)
     if failed:
         print(f"{failed:,} errors.")

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from . import search
 from .models import Claim, Speaker, Topic
+from .plans import generic_plans
 
 DATE_FORMATS = "2016, 2016-02 or 2016-02-10"
 
@@ -64,11 +65,13 @@ class NamedObjectField(forms.CharField):
             return None
         # The identifier first: it names one at most, and is found in its
         # index; a name may be shared, and is compared without case.
-        found = list(self.queryset.filter(slug=value)[:1])
-        if not found:
-            found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
-        if not found and hasattr(self.queryset.model, "short_name"):
-            found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
+        # Planned once: the visibility rule is the same for any name.
+        with generic_plans():
+            found = list(self.queryset.filter(slug=value)[:1])
+            if not found:
+                found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
+            if not found and hasattr(self.queryset.model, "short_name"):
+                found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
         if not found:
             # The typed value is isolated, so right-to-left text cannot reorder the line.
             raise forms.ValidationError(
@@ -100,13 +103,15 @@ class ClaimFilter(django_filters.FilterSet):
     )
     speaker = SpeakerFilter(
         label="Speaker",
-        queryset=Speaker.objects.all(),
+        # Only those a reader may see (Speaker.objects.public()), as in the
+        # suggestions: someone named only in drafts is "not called" so here.
+        queryset=Speaker.objects.public(),
         noun="speaker",
         method="filter_speaker",
     )
     organisation = SpeakerFilter(
         label="Organisation (with its people)",
-        queryset=Speaker.objects.organisations(),
+        queryset=Speaker.objects.public().organisations(),
         noun="organisation",
         method="filter_organisation",
     )

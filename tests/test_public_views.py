@@ -396,7 +396,7 @@ def test_a_speaker_is_found_by_identifier_first_then_by_name(client):
     """A shared name asks for the identifier; the identifier then decides,
     even when it is also someone else's name."""
     first = make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-aleppo")
-    make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-idlib")
+    published(speaker=make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-idlib"))
     published(speaker=first, text="Said in Aleppo.")
     html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad hassan"})
     assert "Several speakers are called “<bdi>ahmad hassan</bdi>”" in html

@@ -284,21 +284,22 @@ def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(client, 
 
 def test_a_kept_count_that_no_longer_fits_the_rows_is_made_again(client):
     speaker = make_speaker(name="Counted Again", slug="again")
+    oldest = published(speaker=speaker, text="The oldest statement.", said_on=D(2016, 2, 1))
     url = "/claims/?speaker=again&per_page=25"
-    assert "0 claims match" in client.get(url).content.decode()
-    first = published(speaker=speaker, text="The first statement.")
+    assert "1 claim matches" in client.get(url).content.decode()
+    published(speaker=speaker, text="The second statement.", said_on=D(2016, 2, 2))
     # A claim published since the count was kept: shown, and counted.
     html = client.get(url).content.decode()
-    assert "The first statement." in html and "1 claim matches" in html
-    for n in range(25):
+    assert "The second statement." in html and "2 claims match" in html
+    for n in range(24):
         published(speaker=speaker, text=f"Statement {n}.")
     # The oldest is pushed onto a second page, which exists.
     html = client.get(url + "&page=2").content.decode()
-    assert "The first statement." in html and "26 claims match" in html
+    assert "The oldest statement." in html and "26 claims match" in html
     # A claim unpublished since: the count follows.
-    Claim.objects.filter(pk=first.pk).update(status=Claim.Status.DRAFT)
+    Claim.objects.filter(pk=oldest.pk).update(status=Claim.Status.DRAFT)
     html = client.get(url + "&page=2").content.decode()
-    assert "25 claims match" in html and "The first statement." not in html
+    assert "25 claims match" in html and "The oldest statement." not in html
 
 
 def test_each_row_cell_is_labelled_as_its_column(client):
@@ -321,7 +322,7 @@ def test_the_filter_fields_are_kept_by_query_string_and_never_with_errors(client
     # An error names what the database holds, so that form is made each time.
     missing = "/claims/?speaker=nobody-yet"
     assert "No speaker is called" in client.get(missing).content.decode()
-    make_speaker(name="Nobody Yet", slug="nobody-yet")
+    published(speaker=make_speaker(name="Nobody Yet", slug="nobody-yet"))
     html = client.get(missing).content.decode()
     assert "No speaker is called" not in html and 'value="nobody-yet"' in html
 
@@ -542,8 +543,8 @@ def test_the_speakers_list_counts_statements_of_the_speakers_shown_only(client):
     # those five alone.
     (chosen,) = [sql for sql in queries if "OFFSET 50" in sql]
     assert "LIMIT 51 OFFSET 50" in chosen and "COUNT(" not in chosen, chosen
-    counting = [sql for sql in queries if "COUNT(" in sql and "LIMIT" not in sql]
-    assert len(counting) == 1 and '"claims_speaker"."id" IN (' in counting[0], queries
+    counting = [sql for sql in queries if '"claims_speaker"."id" IN (' in sql]
+    assert len(counting) == 1 and "COUNT(" in counting[0], queries
     page = client.get(reverse("claims:speaker_list"), {"page": 2}).context["page"]
     assert [(s.name, s.published_count) for s in page.object_list] == [
         (f"Speaker {n:02d}", 1) for n in range(50, 54)
@@ -569,9 +570,43 @@ def test_the_speakers_list_keeps_its_count_and_follows_a_new_speaker(client):
     assert [s.name for s in page.object_list] == ["Speaker 99"]
     assert page.paginator.count == 51
     assert "Pages counted <time" in client.get(url, {"page": 2}).content.decode()
-    # A name or a kind is counted on its own.
+    # A name or a kind is counted on its own; a kind that is none is no kind.
     page = client.get(url, {"q": "Speaker 0"}).context["page"]
     assert page.paginator.count == 10
+    published(speaker=make_speaker(name="Speaker Org", kind="ngo"))
+    assert client.get(url, {"kind": "ngo"}).context["page"].paginator.count == 1
+    assert not any(sql.startswith("SELECT COUNT") for sql in sql_of(client, url + "?kind=alien"))
+    # A page beyond the kept count is looked for again: the new speaker's.
+    page = client.get(url, {"page": 2}).context["page"]
+    assert page.number == 2 and page.paginator.count == 52
+    assert client.get(url, {"page": 999}).context["page"].number == 2
+
+
+def test_the_speakers_list_stops_at_the_bound_and_says_so(client, monkeypatch):
+    from claims.tables import BoundedPaginator
+
+    monkeypatch.setattr(BoundedPaginator, "max_rows", 60)
+    for n in range(61):
+        published(speaker=make_speaker(name=f"Speaker {n:02d}"))
+    url = reverse("claims:speaker_list")
+    html = client.get(url, {"page": 2}).content.decode()
+    assert "Pages stop after 60 speakers: narrow them by name or kind." in html
+    assert "Speaker 59" in html and "Speaker 60" not in html
+    assert "Speaker 60" in client.get(url, {"q": "Speaker 6"}).content.decode()
+
+
+def test_the_list_filters_know_only_speakers_a_reader_may_see(client):
+    """As in the suggestions: someone named only in drafts is not found, so
+    the answer does not tell that the drafts name them."""
+    hidden = make_speaker(name="Unpublished Source Person", slug="unpublished-person")
+    make_claim(speaker=hidden)
+    for value in ("unpublished-person", "Unpublished Source Person"):
+        html = client.get("/claims/", {"speaker": value}).content.decode()
+        assert "No speaker is called" in html, value
+    body = make_speaker(name="Unpublished Body", slug="unpublished-body", kind="ngo")
+    make_claim(speaker=hidden, speaking_for=body)
+    html = client.get("/claims/", {"organisation": "unpublished-body"}).content.decode()
+    assert "No organisation is called" in html
 
 
 @sqlite_plans
