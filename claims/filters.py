@@ -65,13 +65,11 @@ class NamedObjectField(forms.CharField):
             return None
         # The identifier first: it names one at most, and is found in its
         # index; a name may be shared, and is compared without case.
-        # Planned once: the visibility rule is the same for any name.
-        with generic_plans():
-            found = list(self.queryset.filter(slug=value)[:1])
-            if not found:
-                found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
-            if not found and hasattr(self.queryset.model, "short_name"):
-                found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
+        found = list(self.queryset.filter(slug=value)[:1])
+        if not found:
+            found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
+        if not found and hasattr(self.queryset.model, "short_name"):
+            found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
         if not found:
             # The typed value is isolated, so right-to-left text cannot reorder the line.
             raise forms.ValidationError(
@@ -178,7 +176,10 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
     def is_valid(self):
-        valid = super().is_valid()
+        # The speakers, organisation and topic named are looked up planned
+        # once, in one block: the visibility rule is the same for any name.
+        with generic_plans():
+            valid = super().is_valid()
         if valid:
             start = self.form.cleaned_data.get("said_from")
             end = self.form.cleaned_data.get("said_to")
