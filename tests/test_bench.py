@@ -23,12 +23,13 @@ pytestmark = pytest.mark.skipif(
 
 
 def run(tmp_path, script, *args):
+    # The benchmark's own settings and database, not the suite's.
     env = {
-        **os.environ,
-        "BENCH_DATA": str(tmp_path / "data"),
-        "BENCH_RESULTS": str(tmp_path / "results"),
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST_")) and k != "DATABASE_URL"
     }
-    env.pop("DATABASE_URL", None)
+    env |= {"BENCH_DATA": str(tmp_path / "data"), "BENCH_RESULTS": str(tmp_path / "results")}
     result = subprocess.run(
         [sys.executable, str(PROJECT / "bench" / script), *map(str, args)],
         cwd=PROJECT,

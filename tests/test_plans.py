@@ -130,3 +130,8 @@ def test_the_list_looks_up_named_speakers_once_planned_and_its_rows_for_their_va
     assert generic >= 2 and custom == 0
     generic, custom = prepared('"claims_claim"."speaker_id" = $')
     assert generic == 0
+    # With nobody named, nothing is looked up and the mode is not switched.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("claims:claim_list"), {"said_from": "2016"})
+    switches = [q["sql"] for q in queries if "plan_cache_mode" in q["sql"]]
+    assert len(switches) == 2, switches  # around the page's rows only
