@@ -9,10 +9,14 @@ triggers; PostgreSQL in a GIN index over its tsvector. `search()` is the one
 interface; `highlight()` marks matches in the original, unnormalised text.
 """
 
+import hashlib
+import math
 import re
 import unicodedata
 
+from django.core.cache import cache
 from django.db import connection
+from django.db.models import Max
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -91,39 +95,76 @@ def matching(queryset, query):
         )
     else:
         match = _fts5_query(terms, prefix=not whole_words_only(terms))
-        if _fts5_matches(match, COMMON_MATCHES) >= COMMON_MATCHES:
-            # In many claims: the list walks its own order (an index) and asks
-            # of each claim whether it matches, until the page is full. Every
-            # match read and sorted took 0.4 s for a word in most of a million.
-            return queryset.filter(Fts5Match(match))
-        ids = RawSQL("SELECT rowid FROM claims_claim_fts WHERE claims_claim_fts MATCH %s", [match])
+        return queryset.filter(Fts5Match(match, *_frequency(match)))
     return queryset.filter(pk__in=ids)
 
 
-class Fts5Match(RowTest):
-    """True for a claim the FTS5 query `match` matches, asked of that claim."""
+# Two ways to read the claims a list narrowed to words shows, in the list's
+# order (SQLite): walk the order (an index) and ask each claim whether it
+# matches, until `depth` rows are found, about WALK_US a claim asked; or
+# gather every match and sort them, about GATHER_US a match. At a million
+# claims: for a word in most of them, the first page 1.7 ms walked against
+# 0.4 s gathered; for a word in 5%, 24 against 46 ms, but 200 times as many
+# claims are asked 150 pages deep (3.4 s against 61 ms); a rare word asked of
+# every claim would take 15 s.
+WALK_US = 25
+GATHER_US = 1
 
-    def __init__(self, match, outer="pk"):
+
+class Fts5Match(RowTest):
+    """True for a claim the FTS5 query `match` matches, which `matches` of
+    `claims` published claims do. An unordered query (the list's count) and
+    one that would ask too many claims gathers the matches; an ordered query
+    for few rows of many matches walks its order and asks each claim."""
+
+    def __init__(self, match, matches, claims, outer="pk"):
         super().__init__(outer)
-        self.match = match
+        self.match, self.matches, self.claims = match, matches, claims
+
+    def walks(self, depth):
+        """Whether the rows up to `depth` cost less walked than gathered."""
+        if not self.matches or depth is None:
+            return False
+        asked = depth * self.claims / self.matches
+        return asked * WALK_US < self.matches * GATHER_US
 
     def as_sql(self, compiler, connection):
         column, params = compiler.compile(self.outer)
+        query = compiler.query
+        ordered = query.order_by or (query.default_ordering and query.get_meta().ordering)
         # The column is the query's own, compiled by Django; the words are a
         # parameter. Nothing from a request is written into the SQL.
-        sql = (
-            "EXISTS (SELECT 1 FROM claims_claim_fts "  # nosec B608
-            f"WHERE claims_claim_fts MATCH %s AND claims_claim_fts.rowid = {column})"
-        )
+        if ordered and self.walks(query.high_mark):
+            sql = (
+                "EXISTS (SELECT 1 FROM claims_claim_fts "  # nosec B608
+                f"WHERE claims_claim_fts MATCH %s AND claims_claim_fts.rowid = {column})"
+            )
+        else:
+            sql = (
+                f"{column} IN (SELECT rowid FROM claims_claim_fts "  # nosec B608
+                "WHERE claims_claim_fts MATCH %s)"
+            )
         return sql, [*params, self.match]
 
 
-# From how many matches (published or not) a list narrowed to words asks of
-# each claim in its order whether it matches, instead of gathering the
-# matches first (SQLite). At a million claims: a word in 96% of them, 419 ->
-# 1.7 ms; in 5%, 55 -> 24 ms; a rare word (48 claims) asked of every claim
-# would take 15 s, gathered 0.3 ms.
-COMMON_MATCHES = 30_000
+def _frequency(match):
+    """How many claims the FTS5 query matches (counted as far as can change
+    how they are read) and about how many claims there are (the highest id:
+    counting them took 0.2 s at a million). Kept COUNTS_SECONDS: they choose
+    how the matches are read, never which."""
+    from .models import Claim
+    from .tables import COUNTS_SECONDS, BoundedPaginator
+
+    def count():
+        claims = Claim.objects.aggregate(highest=Max("pk"))["highest"] or 0
+        # No list reads deeper than its pages go: from this many matches,
+        # every depth is walked.
+        deepest = BoundedPaginator.max_rows + 1
+        enough = math.ceil(math.sqrt(deepest * claims * WALK_US / GATHER_US))
+        return _fts5_matches(match, enough), claims
+
+    key = f"search-matches:{hashlib.sha256(match.encode()).hexdigest()}"
+    return cache.get_or_set(key, count, COUNTS_SECONDS)
 
 
 def _fts5_matches(match, at_most):
