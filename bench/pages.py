@@ -952,6 +952,26 @@ def build_cases(params, engine):
             "datasette": f"{table}?{newest}&_search={q(params['common_word'])}&_size={PAGE_SIZE}",
             "peer_note": "Datasette: _search with the same newest-first order",
         },
+    ]
+    if params.get("arabic_word"):
+        # A word in some of the claims (5% at a million): the list walks for
+        # its first page and gathers the matches deeper.
+        word = q(params["arabic_word"])
+        cases += [
+            {
+                "name": "list by the Arabic word",
+                "path": f"/claims/?q={word}",
+                "floor": None,
+                "datasette": f"{table}?{newest}&_search={word}&_size={PAGE_SIZE}",
+                "peer_note": "Datasette: _search with the same newest-first order",
+            },
+            {
+                "name": "list by the Arabic word, page 150",
+                "path": f"/claims/?q={word}&page=150",
+                "floor": None,
+            },
+        ]
+    cases += [
         {
             "name": "list sorted by assessment",
             "path": "/claims/?sort=assessment",
