@@ -649,9 +649,7 @@ def test_a_list_narrowed_to_a_common_word_walks_its_own_order(client, monkeypatc
 
 
 @sqlite_plans
-def test_a_word_in_some_claims_is_walked_for_a_first_page_and_gathered_deeper(
-    client, monkeypatch
-):
+def test_a_word_in_some_claims_is_walked_for_a_first_page_and_gathered_deeper(client, monkeypatch):
     """A word in 5% of a million claims: walked, its list's count asked 200,000
     claims (4.8 s) and page 150 asked 150,000 (3.4 s); gathered, 10 and 61 ms.
     The count always gathers; a page walks while it would ask fewer claims
