@@ -21,7 +21,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import RowTest
+from .models import Claim, RowTest
+from .tables import COUNTS_SECONDS, BoundedPaginator
 
 # Arabic diacritics (tashkeel: fathatan .. sukun, and the small high marks),
 # the superscript alef, and tatweel.
@@ -152,8 +153,6 @@ def _frequency(match):
     how they are read) and about how many claims there are (the highest id:
     counting them took 0.2 s at a million). Kept COUNTS_SECONDS: they choose
     how the matches are read, never which."""
-    from .models import Claim
-    from .tables import COUNTS_SECONDS, BoundedPaginator
 
     def count():
         claims = Claim.objects.aggregate(highest=Max("pk"))["highest"] or 0
@@ -199,8 +198,6 @@ def ranked(query, limit):
     first; when they fill the window that is the answer, matched whole,
     and otherwise the last word is asked again as a prefix too.
     """
-    from .models import Claim
-
     terms = query_words(query)
     if not terms:
         return [], False
@@ -227,8 +224,6 @@ def ranked(query, limit):
 def _fts5_ranked(terms, limit, prefix):
     """The best `limit` of the newest RANK_WINDOW published matches, and how
     many matches the window held."""
-    from .models import Claim
-
     sql = (
         "SELECT id, count(*) OVER () FROM ("
         "SELECT claims_claim.id AS id, bm25(claims_claim_fts) AS score "
@@ -253,8 +248,6 @@ def whole_words_only(terms):
     reads a prefix without that cost, so there it always applies."""
     if connection.vendor == "postgresql" or not terms:
         return False
-    from .models import Claim
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM (SELECT claims_claim.id FROM claims_claim_fts "

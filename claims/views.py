@@ -103,9 +103,7 @@ def site_counts():
         return {
             "claims": Claim.objects.published().count(),
             "pairings": Rebuttal.objects.public().count(),
-            "speakers": Speaker.objects.filter(claims__status=Claim.Status.PUBLISHED)
-            .distinct()
-            .count(),
+            "speakers": Speaker.objects.speaking().count(),
             "sources": Source.objects.visible().count(),
             "as_of": timezone.now(),
         }
