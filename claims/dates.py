@@ -10,6 +10,8 @@ page or export ever shows an invented day.
 import calendar
 import datetime
 import functools
+import operator
+import re
 from dataclasses import dataclass
 
 from django.db import models
@@ -32,8 +34,15 @@ def truncate(value, precision):
     return value
 
 
+# How a reader types a date in a filter or a download's query string.
+DATE_FORMATS = "2016, 2016-02 or 2016-02-10"
+_TYPED = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
 @dataclass(frozen=True)
 class FuzzyDate:
+    """A day, a month or a year: the one place a date's period is worked out."""
+
     value: datetime.date
     precision: str
 
@@ -42,6 +51,20 @@ class FuzzyDate:
         if value is None:
             return None
         return cls(value, precision or Precision.DAY)
+
+    @classmethod
+    def parse(cls, text):
+        """The date typed as "2016", "2016-02" or "2016-02-10", at that
+        precision; ValueError, saying what is wrong, for anything else."""
+        match = _TYPED.fullmatch(text)
+        if not match:
+            raise ValueError(f"“{text}” is not a date; write {DATE_FORMATS}.")
+        year, month, day = (int(part) if part else None for part in match.groups())
+        precision = Precision.DAY if day else Precision.MONTH if month else Precision.YEAR
+        try:
+            return cls(datetime.date(year, month or 1, day or 1), precision)
+        except ValueError:
+            raise ValueError(f"“{text}” is not a date that exists.") from None
 
     @property
     def start(self):
@@ -94,6 +117,28 @@ def period_display(start, end):
     if end:
         return f"until {end}"
     return ""
+
+
+def ends_by(field, end):
+    """A condition: the period that starts on the date in `field`, at the
+    precision in `{field}_precision`, ends on or before the day `end`."""
+    if end == datetime.date.max:
+        return Q(**{f"{field}__isnull": False})
+    after = end + datetime.timedelta(days=1)
+    # A period ends by `end` when it starts before the period holding the
+    # day after, at its own precision.
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(
+                **{
+                    f"{field}_precision": precision,
+                    f"{field}__lt": FuzzyDate(after, precision).start,
+                }
+            )
+            for precision in Precision
+        ),
+    )
 
 
 def precision_matches(field, precision_field):

@@ -10,11 +10,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from .limits import EXPORT_CHUNK, XLSX_MAX_ROWS
 from .models import Claim, Speaker, links_of
 
 FORMATS = ("csv", "json", "xlsx")
-XLSX_MAX_ROWS = 1_048_576 - 2  # the sheet limit, less the header and the note
-CHUNK = 2000
+CHUNK = EXPORT_CHUNK
 
 COLUMNS = [
     "slug",

@@ -2,9 +2,6 @@
 string, so a filtered view is a shareable link; a value that cannot be
 understood is a form error naming it, never an empty table."""
 
-import calendar
-import datetime
-import re
 from contextlib import nullcontext
 
 import django_filters
@@ -12,10 +9,9 @@ from django import forms
 from django.utils.html import format_html
 
 from . import search
+from .dates import FuzzyDate
 from .models import Claim, Speaker, Topic
 from .plans import generic_plans
-
-DATE_FORMATS = "2016, 2016-02 or 2016-02-10"
 
 
 class FuzzyDateField(forms.CharField):
@@ -34,21 +30,11 @@ class FuzzyDateField(forms.CharField):
         value = super().clean(value).strip()
         if not value:
             return None
-        match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
-        if not match:
-            raise forms.ValidationError(f"“{value}” is not a date; write {DATE_FORMATS}.")
-        year, month, day = (int(part) if part else None for part in match.groups())
         try:
-            if day:
-                return datetime.date(year, month, day)
-            if month:
-                last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-                return datetime.date(year, month, 1 if self.edge == "start" else last)
-            return (
-                datetime.date(year, 1, 1) if self.edge == "start" else datetime.date(year, 12, 31)
-            )
-        except ValueError:
-            raise forms.ValidationError(f"“{value}” is not a date that exists.") from None
+            date = FuzzyDate.parse(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return date.start if self.edge == "start" else date.end
 
 
 class NamedObjectField(forms.CharField):

@@ -23,6 +23,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .dates import FuzzyDate, Precision, period_display, precision_constraint, truncate
+from .dates import ends_by as period_ends_by
 from .routes import slug_url
 
 language_code_validator = RegexValidator(
@@ -614,22 +615,7 @@ class ClaimQuerySet(SlugQuerySet):
             return self.all()
 
         def ends_by(field):
-            # The period starting on `field` (at its precision) ends on or before `end`.
-            if end is None:
-                return Q()
-            if end == datetime.date.max:
-                return Q(**{f"{field}__isnull": False})
-            after = end + datetime.timedelta(days=1)
-            return (
-                Q(**{f"{field}_precision": Precision.DAY, f"{field}__lte": end})
-                | Q(**{f"{field}_precision": Precision.MONTH, f"{field}__lt": after.replace(day=1)})
-                | Q(
-                    **{
-                        f"{field}_precision": Precision.YEAR,
-                        f"{field}__lt": after.replace(month=1, day=1),
-                    }
-                )
-            )
+            return Q() if end is None else period_ends_by(field, end)
 
         begins = Q(said_on__gte=start) if start else Q()
         within = Q(said_qualifier=q.ON, said_on__isnull=False) & begins & ends_by("said_on")

@@ -21,8 +21,16 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .limits import (
+    COUNTS_SECONDS,
+    GATHER_US,
+    LIST_MAX_ROWS,
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
+    RANK_WINDOW,
+    WALK_US,
+)
 from .models import Claim, RowTest
-from .tables import COUNTS_SECONDS, BoundedPaginator
 
 # Arabic diacritics (tashkeel: fathatan .. sukun, and the small high marks),
 # the superscript alef, and tatweel.
@@ -40,9 +48,6 @@ _LETTERS = str.maketrans(
 )
 # Words: runs of letters and digits (underscores and punctuation separate).
 _WORD = re.compile(r"[^\W_]+")
-
-MAX_QUERY_LENGTH = 200
-MAX_QUERY_WORDS = 8
 
 
 def normalise(text):
@@ -100,18 +105,6 @@ def matching(queryset, query):
     return queryset.filter(pk__in=ids)
 
 
-# Two ways to read the claims a list narrowed to words shows, in the list's
-# order (SQLite): walk the order (an index) and ask each claim whether it
-# matches, until `depth` rows are found, about WALK_US a claim asked; or
-# gather every match and sort them, about GATHER_US a match. At a million
-# claims: for a word in most of them, the first page 1.7 ms walked against
-# 0.4 s gathered; for a word in 5%, 24 against 46 ms, but 200 times as many
-# claims are asked 150 pages deep (3.4 s against 61 ms); a rare word asked of
-# every claim would take 15 s.
-WALK_US = 25
-GATHER_US = 1
-
-
 class Fts5Match(RowTest):
     """True for a claim the FTS5 query `match` matches, which `matches` of
     `claims` published claims do. An unordered query (the list's count) and
@@ -158,7 +151,7 @@ def _frequency(match):
         claims = Claim.objects.aggregate(highest=Max("pk"))["highest"] or 0
         # No list reads deeper than its pages go: from this many matches,
         # every depth is walked.
-        deepest = BoundedPaginator.max_rows + 1
+        deepest = LIST_MAX_ROWS + 1
         enough = math.ceil(math.sqrt(deepest * claims * WALK_US / GATHER_US))
         return _fts5_matches(match, enough), claims
 
@@ -175,12 +168,6 @@ def _fts5_matches(match, at_most):
             [match, at_most],
         )
         return cursor.fetchone()[0]
-
-
-# How many of the newest matches are ranked for a query (see ranked()):
-# twice the most a search shows. Ranking costs about 4 microseconds a match
-# on SQLite; at 5,000 a word in 5% of a million claims took 19 ms, at 2,000 8 ms.
-RANK_WINDOW = 2000
 
 
 def ranked_ids(query, limit):

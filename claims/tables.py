@@ -9,13 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from .limits import COUNTS_SECONDS, DEFAULT_PAGE_SIZE, LIST_MAX_ROWS, PAGE_SIZES
 from .models import Claim
 from .plans import generic_plans
-
-PAGE_SIZES = (25, 50, 100)
-# Counts that read many rows are kept this long, and shown with their time.
-COUNTS_SECONDS = 600
-DEFAULT_PAGE_SIZE = 50
 
 
 class BoundedPaginator(Paginator):
@@ -30,7 +26,7 @@ class BoundedPaginator(Paginator):
     `rows` (by default, claims with what the list's rows show).
     """
 
-    max_rows = 10_000
+    max_rows = LIST_MAX_ROWS
     more = False
     counted_at = None  # when the count was made, if it is kept
     kept = False  # the count was read from the cache, not made now

@@ -19,16 +19,20 @@ from django_tables2.export import ExportMixin
 
 from . import charts, datasets, exports, jsonld, search
 from .filters import ClaimFilter
+from .limits import (
+    CORRECTIONS_PAGE_SIZE,
+    COUNTS_SECONDS,
+    MEMBERS,
+    PAGE_SIZES,
+    PAIRINGS,
+    SEARCH_LIMIT,
+    SEARCH_PAGE_SIZE,
+    SUGGESTIONS,
+)
 from .models import Citation, Claim, Correction, Rebuttal, Source, Speaker, Topic
 from .plans import generic_plans
-from .tables import COUNTS_SECONDS, PAGE_SIZES, BoundedPaginator, ClaimTable
+from .tables import BoundedPaginator, ClaimTable
 
-SEARCH_PAGE_SIZE = 20
-SEARCH_LIMIT = 1000
-SUGGESTIONS = 10
-CORRECTIONS_PAGE_SIZE = 50
-PAIRINGS = 10  # on a speaker's page, each way
-MEMBERS = 100  # named on an organisation's page; the rest are counted
 PAIR_FIELDS = ("slug", "text", "status", "speaker__slug", "speaker__name")
 
 
