@@ -35,6 +35,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Security: bandit scans the code (findings justified in pyproject.toml or in
 # place with nosec); pip-audit checks the installed packages.

@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_update_with_history
 
-from . import exchange
+from . import exchange, workflow
 from .models import (
     UNDATED,
     Citation,
@@ -32,9 +32,6 @@ from .models import (
     Topic,
     count_of,
 )
-
-PUBLISH_PERMISSION = "claims.publish_claim"
-
 
 # Text may be Arabic or Russian as well as English: dir="auto" lets each field
 # follow the direction of what is typed. Links typed without a scheme are https.
@@ -92,8 +89,8 @@ class ClaimForm(forms.ModelForm):
         self.instance.correction_note = note
         changes = self.instance.substantive_changes()
         if changes and not note:
-            self.add_error("correction_note", Claim.correction_needed_message(changes))
-        if (changes or note) and not self.request_user.has_perm(PUBLISH_PERMISSION):
+            self.add_error("correction_note", workflow.correction_needed_message(changes))
+        if (changes or note) and not workflow.may_correct(self.request_user):
             self.add_error(
                 "correction_note",
                 f"{self.request_user} may not correct a published claim; ask a reviewer.",
@@ -128,8 +125,8 @@ class NoSelfLinkForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         linked = cleaned.get(self.self_link_field) or []
-        if self.instance.pk and any(obj.pk == self.instance.pk for obj in linked):
-            self.add_error(self.self_link_field, f"“{self.instance}” cannot be linked to itself.")
+        if workflow.links_itself(self.instance, linked):
+            self.add_error(self.self_link_field, f"“{self.instance}” {workflow.SELF_LINK}.")
         return cleaned
 
 
@@ -157,15 +154,26 @@ class CitationInline(admin.TabularInline):
 
 
 class FigureFormSet(BaseInlineFormSet):
-    """The figures of a published claim change only with a correction note."""
+    """The figures of a published claim change only with a correction note
+    (workflow.substantive_changes compares them as stored and as submitted)."""
+
+    changes = ()
 
     def clean(self):
         super().clean()
         claim = self.instance
-        if claim.correction_note or not any(form.has_changed() for form in self.forms):
-            return  # a ticked "delete" box is a change too
-        if claim.pk and claim.stored_status() == Claim.Status.PUBLISHED:
-            raise ValidationError(Claim.correction_needed_message(["figures"]))
+        if not claim.pk or claim.stored_status() != Claim.Status.PUBLISHED:
+            return
+        stored = {id(form) for form in self.initial_forms}
+        submitted = [
+            form.cleaned_data if form.has_changed() else form.initial
+            for form in self.forms
+            if not self._should_delete_form(form) and (id(form) in stored or form.has_changed())
+        ]
+        stored = [form.initial for form in self.initial_forms]
+        self.changes = workflow.substantive_changes(claim, claim, stored, submitted)
+        if self.changes and not claim.correction_note:
+            raise ValidationError(workflow.correction_needed_message(self.changes))
 
 
 class FigureInline(admin.StackedInline):
@@ -389,7 +397,7 @@ class ClaimAdmin(EditorAdmin):
     # Who may publish --------------------------------------------------------
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(PUBLISH_PERMISSION)
+        return workflow.may_publish(request.user)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -432,10 +440,10 @@ class ClaimAdmin(EditorAdmin):
         super().save_related(request, form, formsets, change)
         correction = form.instance.last_correction
         figures_changed = any(
-            isinstance(formset, FigureFormSet) and formset.has_changed() for formset in formsets
+            isinstance(formset, FigureFormSet) and formset.changes for formset in formsets
         )
         if correction is not None and figures_changed:
-            correction.changed = [*correction.changed, "figures"]
+            correction.changed = [*correction.changed, workflow.FIGURES]
             correction.save(update_fields=["changed"])
 
     def _set_status(self, request, queryset, status, verb):

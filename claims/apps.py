@@ -7,4 +7,6 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import registry, search, signals  # noqa: F401
+
+        registry.use_search(search)

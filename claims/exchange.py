@@ -11,17 +11,16 @@ so the same data always gives the same bytes.
 
 import gzip
 import io
-import json
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
 from django.core import serializers
-from django.db import connection, reset_queries
+from django.db import reset_queries
 from django.db.models import Prefetch
-from django.db.models.expressions import RawSQL
 
+from .db import id_list
 from .models import (
     Citation,
     Claim,
@@ -79,15 +78,6 @@ class Selection:
         if self.since or self.until:
             claims = claims.said_within(self.since, self.until)
         return claims
-
-
-def id_list(ids):
-    """A subquery over a set of ids passed as one parameter, so that no number
-    of ids runs into the database's limit on query parameters."""
-    ids = sorted(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
 class Plan:

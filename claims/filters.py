@@ -8,10 +8,10 @@ import django_filters
 from django import forms
 from django.utils.html import format_html
 
-from . import search
 from .dates import FuzzyDate
+from .db import generic_plans
+from .limits import MAX_QUERY_LENGTH
 from .models import Claim, Speaker, Topic
-from .plans import generic_plans
 
 
 class FuzzyDateField(forms.CharField):
@@ -83,9 +83,7 @@ class FuzzyDateFilter(django_filters.Filter):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Words", method="filter_words", max_length=search.MAX_QUERY_LENGTH
-    )
+    q = django_filters.CharFilter(label="Words", method="filter_words", max_length=MAX_QUERY_LENGTH)
     speaker = SpeakerFilter(
         label="Speaker",
         # Only those a reader may see (Speaker.objects.public()), as in the
@@ -121,7 +119,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = []
 
     def filter_words(self, queryset, name, value):
-        return search.matching(queryset, value)
+        return queryset.matching(value)
 
     def filter_speaker(self, queryset, name, speaker):
         return queryset.by_speaker(speaker)

@@ -21,12 +21,12 @@ from decimal import Decimal
 
 from django.core.management.color import no_style
 from django.db import connection, reset_queries, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from .dates import truncate
+from .db import first_unused_id, insert_rows
 from .models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
-from .search import document
+from .text import claim_document
 
 CHUNK = 5000
 SPEAKERS_PER_CLAIM = 1 / 200  # 5,000 speakers for a million claims
@@ -176,29 +176,8 @@ RELATIONS = Rebuttal.Relation.values
 PREPARED_TYPES = {"DateField", "DateTimeField", "DecimalField"}
 
 
-def first_unused_id(model):
-    """The id after every one the table has given out, deleted rows' too:
-    their history records keep those ids, and must not gain a new claim's."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            (sequence,) = cursor.fetchone()
-            # The name PostgreSQL gives, already quoted where it needs to be.
-            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # nosec B608
-            last, called = cursor.fetchone()
-            given = last if called else last - 1
-        else:
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            found = cursor.fetchone()
-            given = found[0] if found else 0
-    highest = model.objects.aggregate(top=Max("pk"))["top"] or 0
-    return max(given, highest) + 1
-
-
 class Rows:
-    """Rows of one model written in bulk: `executemany` on SQLite, COPY on
-    PostgreSQL.
+    """Rows of one model written in bulk (claims.db.insert_rows).
 
     Each row is a dict of field attnames; `write()` numbers the rows from
     first_unused_id(). A field a row leaves out gets the model's
@@ -220,13 +199,7 @@ class Rows:
             self.columns.append(
                 (field.attname, field.get_db_prep_save(default, connection), prepared and field)
             )
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        columns = ", ".join(quote(field.column) for field in fields)
-        # Names from the model's metadata, quoted; the values are parameters.
-        values = ", ".join(["%s"] * len(fields))
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # nosec B608
-        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        self.model, self.fields = model, fields
 
     def write(self, rows):
         for row in rows:
@@ -240,14 +213,7 @@ class Rows:
             )
             for row in rows
         ]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # One COPY stream per chunk instead of an INSERT per row.
-                with cursor.copy(self.copy_sql) as copy:
-                    for row in values:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self.sql, values)
+        insert_rows(self.model, self.fields, values)
 
 
 class Generator:
@@ -445,11 +411,9 @@ class Generator:
             titles = sorted(
                 {self.public_titles[s.pk] for s, _ in cited if s.pk in self.public_titles}
             )
-            names = [speaker.name, speaker.short_name]
-            if speaking_for:
-                names += [speaking_for.name, speaking_for.short_name]
-            claim["search_document"] = document(
-                claim["text"], claim.get("original_text", ""), claim["place"], *names, *titles
+            speakers = [(s.name, s.short_name) for s in (speaker, speaking_for) if s]
+            claim["search_document"] = claim_document(
+                claim["text"], claim.get("original_text", ""), claim["place"], speakers, titles
             )
         self.write(Claim, claims)
 

@@ -54,11 +54,13 @@ from defusedxml import DefusedXmlException, ElementTree
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, reset_queries, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.deletion import Collector
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from . import workflow
+from .db import update_statistics
 from .exchange import MODELS, exported_fields
 from .models import (
     Citation,
@@ -78,7 +80,6 @@ MAX_PROBLEMS = 1000  # problems kept to report; the rest are counted
 MAX_WAITING = 50_000  # objects waiting for one of their own model further on
 MAX_SKIPPED = 100_000  # keys of unwritable objects remembered, so those naming them stay quiet
 REFRESH = 100  # search documents rebuilt at a time
-PUBLISH = "claims.publish_claim"
 SEEN = "claims_import_seen"  # the temporary table of what the import has been given
 
 
@@ -530,14 +531,6 @@ def _label(raw):
     return str(raw.get("model")).lower() if isinstance(raw, dict) else None
 
 
-def update_statistics():
-    """After a bulk load, SQLite's planner needs fresh statistics to keep
-    choosing the list's indexes (PostgreSQL's autovacuum gathers its own)."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # 0.1 s at 100,000 claims
-
-
 class Importer:
     """Imports one file: run() reads, checks and writes it a batch at a time."""
 
@@ -936,15 +929,10 @@ class Importer:
                     self.problem(where, "" if name == "__all__" else name, " ".join(messages))
             for fields, message in check_constraints(obj):
                 self.problem(where, fields, message)
-            if item.model is Figure and obj.part_of_id is not None:
-                whole_key = item.relations.get("part_of")
-                if whole_key and whole_key[0] != item.key[0]:
-                    self.problem(
-                        where, "part_of", "a figure can only be part of a figure of the same claim"
-                    )
             for name, keys in item.many.items():
-                if item.model in (Speaker, Source) and item.key in keys:
-                    self.problem(where, name, "cannot be linked to itself")
+                linked = item.model._meta.get_field(name).related_model
+                if linked is item.model and workflow.links_itself(item.key, keys):
+                    self.problem(where, name, workflow.SELF_LINK)
             if item.model is Rebuttal:
                 pairs[item.key] = item
         for (claim, counter), item in pairs.items():
@@ -1022,7 +1010,7 @@ class Importer:
         if item.model is Claim:
             before = old.first_published_at if old else None
             if _comparable(obj.first_published_at) != _comparable(before) and not (
-                self.user.has_perm(PUBLISH)
+                workflow.may_publish(self.user)
             ):
                 self.problem(where, "first_published_at", f"{self.user} may not change it")
             if obj.status == Claim.Status.PUBLISHED and not obj.first_published_at:
@@ -1057,25 +1045,22 @@ class Importer:
     def _check_permissions(self):
         user = self.user
         for model in MODELS:
-            name = model._meta.model_name
+            plural = model._meta.verbose_name_plural
             items = [i for i in self.items if i.model is model]
-            if any(i.existing is None for i in items) and not user.has_perm(f"claims.add_{name}"):
-                self.problem(self.name, "", f"{user} may not add {model._meta.verbose_name_plural}")
-            if any(i.existing is not None for i in items) and not user.has_perm(
-                f"claims.change_{name}"
-            ):
-                self.problem(
-                    self.name, "", f"{user} may not change {model._meta.verbose_name_plural}"
-                )
-        if not user.has_perm(PUBLISH):
-            for item in self.items:
-                if item.model is not Claim:
-                    continue
-                before = item.existing.status if item.existing else Claim.Status.DRAFT
-                guarded = {Claim.Status.PUBLISHED, Claim.Status.WITHDRAWN}
-                if item.instance.status != before and guarded & {before, item.instance.status}:
-                    message = f"{user} may not publish, unpublish or withdraw claims"
-                    self.problem(_describe(item), "status", message)
+            adds = any(i.existing is None for i in items)
+            if adds and not user.has_perm(workflow.permission("add", model)):
+                self.problem(self.name, "", f"{user} may not add {plural}")
+            changes = any(i.existing is not None for i in items)
+            if changes and not user.has_perm(workflow.permission("change", model)):
+                self.problem(self.name, "", f"{user} may not change {plural}")
+        for item in self.items:
+            if item.model is not Claim:
+                continue
+            before = item.existing.status if item.existing else Claim.Status.DRAFT
+            if item.instance.status != before:
+                refusal = workflow.publishing_refusal(user, before, item.instance.status)
+                if refusal:
+                    self.problem(_describe(item), "status", refusal)
 
     # Planning and writing -----------------------------------------------------------------
 
@@ -1108,19 +1093,15 @@ class Importer:
         }
 
     def _check_corrections(self):
-        """A published claim's substance (Claim.SUBSTANTIVE and its figures)
-        changes only as a correction: with a public note, given for the whole
-        import, by someone who may publish."""
+        """A published claim's substance changes only as a correction
+        (workflow.substantive_changes, on the rows as stored and as the file
+        gives them): with a public note, given for the whole import, by
+        someone who may correct."""
         published = Claim.Status.PUBLISHED
         corrections, where = {}, {}
         for item in self.to_update:
             if item.model is Claim and item.existing.status == published:
-                changed = [
-                    str(Claim._meta.get_field(name.removesuffix("_id")).verbose_name)
-                    for name in Claim.SUBSTANTIVE
-                    if _comparable(getattr(item.existing, name))
-                    != _comparable(getattr(item.instance, name))
-                ]
+                changed = workflow.substantive_changes(item.existing, item.instance)
                 if changed:
                     corrections.setdefault(item.key[0], []).extend(changed)
                     where.setdefault(item.key[0], _describe(item))
@@ -1128,10 +1109,11 @@ class Importer:
         before = self._published_before({item.key[0] for item in figures}) if figures else {}
         for item in figures:
             slug = item.key[0]
-            if before[slug]:
+            stored = [item.existing] if item.existing is not None else []
+            if before[slug] and workflow.figures_changed(stored, [item.instance]):
                 changed = corrections.setdefault(slug, [])
-                if "figures" not in changed:
-                    changed.append("figures")
+                if workflow.FIGURES not in changed:
+                    changed.append(workflow.FIGURES)
                 where.setdefault(slug, _describe(item))
         self.corrections = self._allowed_corrections(corrections, where)
 
@@ -1140,10 +1122,10 @@ class Importer:
         for slug, changed in sorted(corrections.items()):
             if not self.correction_note:
                 message = (
-                    f"{Claim.correction_needed_message(changed)} Give it with --correction-note."
+                    f"{workflow.correction_needed_message(changed)} Give it with --correction-note."
                 )
                 self.problem(where[slug], "", message)
-            elif not self.user.has_perm(PUBLISH):
+            elif not workflow.may_correct(self.user):
                 message = f"{self.user} may not correct the published claim {slug!r}"
                 self.problem(where[slug], "", message)
             else:
@@ -1363,7 +1345,8 @@ class Importer:
             self._correct_figures_of(where)
 
     def _correct_figures_of(self, where):
-        self.corrections = self._allowed_corrections({slug: ["figures"] for slug in where}, where)
+        dropped = {slug: [workflow.FIGURES] for slug in where}
+        self.corrections = self._allowed_corrections(dropped, where)
         if self.problems or not self.corrections:
             return
         self.existing = {
@@ -1373,35 +1356,30 @@ class Importer:
         self._write_corrections({"default_user": self.user, "default_change_reason": self.reason})
 
     def _check_publication(self):
-        """Published claims the file gives meet the claims' own rule
-        (Claim.publication_problems), now that their parts are written: an
-        unchanged claim may have lost the citation it was published on. The
-        rule runs on the claims a query cannot clear at once."""
+        """Published claims the file gives meet the rule for publishing
+        (workflow.publication_problems), now that their parts are written:
+        an unchanged claim may have lost the citation it was published on.
+        Read a chunk at a time, with the citations the rule reads."""
         given = self._given(Claim)
         position = RawSQL(  # nosec B611 (the temporary table's fixed name; values are parameters)
             f"SELECT position FROM {SEEN} WHERE model = 'claim' "  # nosec B608 (the temporary table's fixed name; values are parameters)
             f"AND {SEEN}.id = {Claim._meta.db_table}.id",
             [],
         )
-        appeared = Citation.objects.filter(claim=OuterRef("pk"), role=Citation.Role.APPEARED_IN)
-        undated = Q(said_on__isnull=True, said_until__isnull=True) & ~Q(
-            said_qualifier=Claim.DateQualifier.NOT_STATED
+        citations = models.Prefetch(
+            "citations",
+            queryset=Citation.objects.select_related("source").prefetch_related("source__relays"),
         )
-        doubtful = (
+        published = (
             Claim.objects.filter(pk__in=given, status=Claim.Status.PUBLISHED)
-            .filter(
-                Q(speaker__isnull=True)
-                | undated
-                | ~Exists(appeared)
-                | Q(assessment=Claim.Assessment.CORROBORATED)
-            )
             .annotate(import_position=position)
+            .prefetch_related(citations)
             .order_by("pk")
         )
-        for number, claim in enumerate(doubtful.iterator(chunk_size=BATCH)):
+        for number, claim in enumerate(published.iterator(chunk_size=BATCH)):
             if number % BATCH == 0:
                 reset_queries()
-            for message in claim.publication_problems():
+            for message in workflow.publication_problems(claim):
                 where = f"{claim.import_position} (claims.claim [{claim.slug}])"
                 self.problem(where, "status", message)
 

@@ -9,7 +9,7 @@ import datetime
 import hashlib
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
@@ -22,9 +22,13 @@ from django.utils.text import Truncator
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from . import registry, workflow
+from .choices import Assessment, CitationRole, ClaimStatus, DateQualifier
 from .dates import FuzzyDate, Precision, period_display, precision_constraint, truncate
 from .dates import ends_by as period_ends_by
+from .db import RowTest
 from .routes import slug_url
+from .text import claim_document
 
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
@@ -84,25 +88,6 @@ class SlugQuerySet(models.QuerySet):
 # --- Speakers ---------------------------------------------------------------
 
 
-class RowTest(models.Expression):
-    """A true-or-false test of each row, in SQL written by hand, about the
-    row's `outer` column. The column is compiled from the query the test is
-    used in, so it is the right one under any alias (a subquery renames the
-    table). Subclasses write as_sql with it."""
-
-    output_field = models.BooleanField()
-
-    def __init__(self, outer="pk"):
-        super().__init__()
-        self.outer = F(outer)
-
-    def get_source_expressions(self):
-        return [self.outer]
-
-    def set_source_expressions(self, expressions):
-        (self.outer,) = expressions
-
-
 class PublicSpeaker(RowTest):
     """True for a speaker readers may see: one named by a published claim (as
     its speaker, the body spoken for, a party accused, or to whom a figure is
@@ -127,11 +112,10 @@ def public_speaker_sql(connection):
     """The two halves of PublicSpeaker's SQL, with {speaker} for the speaker's
     id column: where a published claim names the speaker, and the membership
     of someone so named. Written once per kind of database."""
-    if connection.vendor not in _PUBLIC_SPEAKER_SQL:
-        _PUBLIC_SPEAKER_SQL[connection.vendor] = _write_public_speaker_sql(
-            connection.ops.quote_name
-        )
-    return _PUBLIC_SPEAKER_SQL[connection.vendor]
+    kind = type(connection.ops)
+    if kind not in _PUBLIC_SPEAKER_SQL:
+        _PUBLIC_SPEAKER_SQL[kind] = _write_public_speaker_sql(connection.ops.quote_name)
+    return _PUBLIC_SPEAKER_SQL[kind]
 
 
 _PUBLIC_SPEAKER_SQL = {}
@@ -587,9 +571,13 @@ class ClaimQuerySet(SlugQuerySet):
 
     def visible_to(self, user):
         """What a visitor may read: published claims; editors also preview drafts."""
-        if user.is_authenticated and user.is_staff and user.has_perm("claims.view_claim"):
+        if workflow.is_editor(user):
             return self.all()
         return self.published()
+
+    def matching(self, query):
+        """Claims matching the words of `query`, unranked (claims.search)."""
+        return registry.search().matching(self, query)
 
     def by_speaker(self, speaker):
         return self.filter(speaker=speaker)
@@ -735,25 +723,9 @@ class Claim(models.Model):
         VERBATIM = "verbatim", "verbatim, whether translated not stated"
         PARAPHRASE = "paraphrase", "paraphrase"
 
-    class DateQualifier(models.TextChoices):
-        ON = "on", "on (or in) the date"
-        ON_OR_BEFORE = "on_or_before", "on or before the date"
-        REPEATEDLY = "repeatedly", "repeatedly, between two bounds"
-        NOT_STATED = "not_stated", "date not stated"
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "draft"
-        IN_REVIEW = "in_review", "in review"
-        PUBLISHED = "published", "published"
-        WITHDRAWN = "withdrawn", "withdrawn"
-
-    class Assessment(models.TextChoices):
-        UNASSESSED = "unassessed", "unassessed"
-        CORROBORATED = "corroborated", "corroborated"
-        CONTESTED = "contested", "contested"
-        UNSUPPORTED = "unsupported", "unsupported"
-        REFUTED = "refuted", "refuted"
-        RETRACTED = "retracted", "retracted"
+    DateQualifier = DateQualifier
+    Status = ClaimStatus
+    Assessment = Assessment
 
     slug = models.SlugField(
         max_length=120,
@@ -872,7 +844,7 @@ class Claim(models.Model):
     internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Derived: the normalised words search looks in (see claims/search.py).
+    # Derived: the normalised words search looks in (see claims.search).
     # Never edited, exported or versioned; refresh_search_documents() keeps it.
     search_document = models.TextField(blank=True, editable=False, serialize=False)
     # Derived by the database: the start of what is known of when it was said,
@@ -977,7 +949,7 @@ class Claim(models.Model):
         changes = self.substantive_changes(kwargs.get("update_fields"))
         note = self.correction_note.strip()
         if changes and not note:
-            raise ValidationError({"correction_note": self.correction_needed_message(changes)})
+            raise ValidationError({"correction_note": workflow.correction_needed_message(changes)})
         was_published = self.stored_status() == self.Status.PUBLISHED
         if note and was_published:
             self._change_reason = f"Correction: {note}"
@@ -985,7 +957,7 @@ class Claim(models.Model):
         if note and was_published:
             self.last_correction = Correction.objects.create(claim=self, note=note, changed=changes)
         self.correction_note = ""
-        remembered = (*self.SUBSTANTIVE, "slug", "status")
+        remembered = (*workflow.SUBSTANTIVE, "slug", "status")
         self._loaded_values = {
             **getattr(self, "_loaded_values", {}),
             **{name: self.__dict__[name] for name in remembered if name in self.__dict__},
@@ -1011,21 +983,6 @@ class Claim(models.Model):
 
     # Corrections ------------------------------------------------------------
 
-    # Changing one of these once the claim is published is a correction.
-    SUBSTANTIVE = (
-        "text",
-        "text_kind",
-        "original_text",
-        "original_language",
-        "speaker_id",
-        "speaking_for_id",
-        "said_qualifier",
-        "said_on",
-        "said_on_precision",
-        "said_until",
-        "said_until_precision",
-        "assessment",
-    )
     correction_note = ""  # set before save() to record a correction
     last_correction = None
 
@@ -1038,35 +995,20 @@ class Claim(models.Model):
         if self._state.adding or self.pk is None:
             return None
         loaded = getattr(self, "_loaded_values", {})
-        names = (*self.SUBSTANTIVE, "status", "slug")
+        names = (*workflow.SUBSTANTIVE, "status", "slug")
         if not all(field in loaded for field in names):
             stored = Claim.objects.filter(pk=self.pk).values(*names).first()
             self._loaded_values = loaded = {**loaded, **(stored or {})}
         return loaded.get(name)
 
     def substantive_changes(self, fields=None):
-        """Names of the substantive fields changed since the claim was
-        published (and saved): empty unless the stored claim is published.
-        `fields` narrows the comparison, as save(update_fields=...) does."""
-        names = [
-            name
-            for name in self.SUBSTANTIVE
-            if fields is None or name in fields or name.removesuffix("_id") in fields
-        ]
-        if not names or self.stored_status() != self.Status.PUBLISHED:
+        """What saving now would correct (workflow.substantive_changes):
+        empty unless the stored claim is published. `fields` narrows the
+        comparison, as save(update_fields=...) does."""
+        if self.stored_status() != self.Status.PUBLISHED:
             return []
-        return [
-            str(self._meta.get_field(name.removesuffix("_id")).verbose_name)
-            for name in names
-            if self._stored(name) != getattr(self, name)
-        ]
-
-    @staticmethod
-    def correction_needed_message(changes):
-        return (
-            f"This claim is published: changing its {', '.join(changes)} is a correction. "
-            "Write a correction note; it is shown publicly with the date."
-        )
+        stored = {name: self._stored(name) for name in workflow.SUBSTANTIVE}
+        return workflow.substantive_changes(stored, self, fields=fields)
 
     # Dates ------------------------------------------------------------------
 
@@ -1217,33 +1159,23 @@ class Claim(models.Model):
     # Publishing ------------------------------------------------------------
 
     def publication_problems(self):
-        """Why the claim cannot be published yet, in words for an editor."""
-        problems = []
-        if not self.speaker_id:
-            problems.append("It has no speaker.")
-        q = self.DateQualifier
-        if self.said_qualifier != q.NOT_STATED and not (self.said_on or self.said_until):
-            problems.append("It has no date: give one, or choose “date not stated”.")
-        if not self.citations.filter(role=Citation.Role.APPEARED_IN).exists():
-            problems.append("It has no appearance: cite where it was made or reported.")
-        if self.assessment == self.Assessment.CORROBORATED and self.independent_sources() < 2:
-            problems.append(
-                "“Corroborated” needs at least two independent sources: different publishers, "
-                "not relaying the same original."
-            )
-        return problems
+        """Why the claim cannot be published yet (workflow.publication_problems)."""
+        return workflow.publication_problems(self)
 
     def independent_sources(self):
         """How many independent public sources support the claim: sources with
-        different publishers, counting those that relay the same original once."""
-        supporting = (
-            Source.objects.public()
-            .filter(citations__claim=self, citations__role=Citation.Role.SUPPORTS)
-            .distinct()
-            .prefetch_related("relays")
-        )
+        different publishers, counting those that relay the same original once.
+        Reads prefetched citations, sources and relays when they are."""
+        citations = self.citations.all()
+        if "citations" not in getattr(self, "_prefetched_objects_cache", {}):
+            citations = citations.select_related("source").prefetch_related("source__relays")
+        supporting = {
+            c.source_id: c.source
+            for c in citations
+            if c.role == Citation.Role.SUPPORTS and not c.source.restricted
+        }
         origins = set()
-        for source in supporting:
+        for source in supporting.values():
             relayed = [other.pk for other in source.relays.all()]
             origin = ("relays", min(relayed)) if relayed else ("source", source.pk)
             publisher = ("publisher", source.publisher_id) if source.publisher_id else origin
@@ -1252,26 +1184,22 @@ class Claim(models.Model):
 
     def move_to(self, status, user, reason=""):
         """The one way editorial status changes, from the admin, bulk actions
-        and imports alike: checks who may, and what publishing needs.
-        Raises PermissionDenied or ValidationError; does not save."""
-        from django.core.exceptions import PermissionDenied
-
+        and imports alike: checks who may (workflow.move_refusal), and what
+        publishing needs. Raises PermissionDenied or ValidationError; does
+        not save."""
         status = self.Status(status)
-        guarded = {self.Status.PUBLISHED, self.Status.WITHDRAWN}
-        if (status in guarded or self.status in guarded) and not user.has_perm(
-            "claims.publish_claim"
-        ):
-            raise PermissionDenied(f"{user} may not publish, unpublish or withdraw claims.")
-        if not user.has_perm("claims.change_claim"):
-            raise PermissionDenied(f"{user} may not change claims.")
+        refusal = workflow.move_refusal(user, self.status, status)
+        if refusal:
+            raise PermissionDenied(f"{refusal}.")
         if status == self.Status.PUBLISHED:
             problems = self.publication_problems()
             if problems:
                 raise ValidationError({"status": problems})
         if status == self.Status.WITHDRAWN:
             reason = reason or self.withdrawal_reason
-            if not reason.strip():
-                raise ValidationError({"withdrawal_reason": "Say publicly why it is withdrawn."})
+            problem = workflow.withdrawal_problem(reason)
+            if problem:
+                raise ValidationError({"withdrawal_reason": problem})
             self.withdrawal_reason = reason
         self.set_status(status)
 
@@ -1311,8 +1239,6 @@ def refresh_search_documents(claim_ids, claim_model=None):
     documents that changed are written (each write also re-indexes the claim).
 
     `claim_model` lets a migration pass its historical model."""
-    from .search import document
-
     claim_model = claim_model or Claim
     citation_model = claim_model._meta.get_field("citations").related_model
     public_citations = models.Prefetch(
@@ -1333,12 +1259,13 @@ def refresh_search_documents(claim_ids, claim_model=None):
     )
     changed = []
     for claim in claims:
-        parts = [claim.text, claim.original_text, claim.place]
-        for speaker in (claim.speaker, claim.speaking_for):
-            if speaker:
-                parts += [speaker.name, speaker.short_name]
-        parts += sorted({c.source.title for c in claim.citations.all()})
-        wanted = document(*parts)
+        wanted = claim_document(
+            claim.text,
+            claim.original_text,
+            claim.place,
+            [(s.name, s.short_name) for s in (claim.speaker, claim.speaking_for) if s],
+            [c.source.title for c in claim.citations.all()],
+        )
         if wanted != claim.search_document:
             changed.append((wanted, claim.pk))
     if changed:
@@ -1394,11 +1321,7 @@ class CitationQuerySet(models.QuerySet):
 class Citation(models.Model):
     """A claim's link to a source: where it appeared, or evidence about it."""
 
-    class Role(models.TextChoices):
-        APPEARED_IN = "appeared_in", "appeared in"
-        SUPPORTS = "supports", "supports"
-        CONTRADICTS = "contradicts", "contradicts"
-        CONTEXT = "context", "gives context"
+    Role = CitationRole
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -1568,14 +1491,6 @@ class Figure(models.Model):
 
     natural_key.dependencies = ["claims.claim"]
 
-    def _wholes_containing(self):
-        """The ids of the figures this one would be part of, up the chain."""
-        seen, whole = [], self.part_of
-        while whole is not None and whole.pk not in seen:
-            seen.append(whole.pk)
-            whole = whole.part_of
-        return seen
-
     @property
     def is_range(self):
         return self.value_max is not None and self.value_max != self.value_min
@@ -1602,20 +1517,9 @@ class Figure(models.Model):
             value = getattr(self, field)
             if value:
                 setattr(self, field, truncate(value, getattr(self, f"{field}_precision")))
-        whole = self.part_of
-        if whole is not None:
-            if whole.claim_id != self.claim_id:
-                errors["part_of"] = "A figure can only be part of another figure of the same claim."
-            elif self.pk and self.pk in self._wholes_containing():
-                errors["part_of"] = "A figure cannot be part of itself, directly or through others."
-            elif self.measure_id and whole.measure.unit != self.measure.unit:
-                errors["part_of"] = (
-                    f"The parts must count the same unit as the whole ({whole.measure.unit})."
-                )
-            elif self.value_min is not None and self.value_min > (
-                whole.value_max or whole.value_min
-            ):
-                errors["part_of"] = "A part cannot be larger than the whole."
+        problem = workflow.whole_problem(self, self.part_of) if self.part_of else None
+        if problem:
+            errors["part_of"] = problem
         if errors:
             raise ValidationError(errors)
 

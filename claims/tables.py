@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from .db import generic_plans
 from .limits import COUNTS_SECONDS, DEFAULT_PAGE_SIZE, LIST_MAX_ROWS, PAGE_SIZES
 from .models import Claim
-from .plans import generic_plans
 
 
 class BoundedPaginator(Paginator):

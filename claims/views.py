@@ -17,11 +17,13 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from . import charts, datasets, exports, jsonld, search
+from . import charts, datasets, exports, jsonld, limits, search, workflow
+from .db import generic_plans
 from .filters import ClaimFilter
 from .limits import (
     CORRECTIONS_PAGE_SIZE,
     COUNTS_SECONDS,
+    MAX_QUERY_LENGTH,
     MEMBERS,
     PAGE_SIZES,
     PAIRINGS,
@@ -30,7 +32,6 @@ from .limits import (
     SUGGESTIONS,
 )
 from .models import Citation, Claim, Correction, Rebuttal, Source, Speaker, Topic
-from .plans import generic_plans
 from .tables import BoundedPaginator, ClaimTable
 
 PAIR_FIELDS = ("slug", "text", "status", "speaker__slug", "speaker__name")
@@ -394,7 +395,7 @@ def evidence_file(request, name):
     """An uploaded evidence file, as a download never shown as a page.
     Files of restricted sources are for editors only."""
     sources = list(Source.objects.filter(file=name)[:2])
-    editor = request.user.is_staff and request.user.has_perm("claims.view_source")
+    editor = workflow.is_editor(request.user)
     if len(sources) != 1 or not sources[0].file:
         raise Http404("No such file.")
     source = sources[0]
@@ -416,7 +417,7 @@ def evidence_file(request, name):
 
 @require_GET
 def search_view(request):
-    query = text_param(request, "q", search.MAX_QUERY_LENGTH)
+    query = text_param(request, "q", MAX_QUERY_LENGTH)
     ids, whole_words = search.ranked(query, SEARCH_LIMIT)
     page = page_of(ids, request, SEARCH_PAGE_SIZE)
     found = Claim.objects.for_list().in_bulk(list(page.object_list))
@@ -442,7 +443,7 @@ def search_view(request):
             "page": page,
             "results": results,
             "capped": len(ids) >= SEARCH_LIMIT,
-            "window": search.RANK_WINDOW,
+            "window": limits.RANK_WINDOW,
             "limit": SEARCH_LIMIT,
             "wordless": bool(query.strip()) and not search.query_words(query),
             "whole_word": whole_words,

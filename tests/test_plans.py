@@ -7,8 +7,8 @@ from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from claims.db import generic_plans
 from claims.models import Claim, Speaker
-from claims.plans import generic_plans
 
 from .conftest import make_claim, make_speaker
 

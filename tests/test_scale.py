@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims import search
+from claims import limits, search
 from claims.models import Claim, Correction
 
 from .conftest import make_claim, make_rebuttal, make_speaker
@@ -27,7 +27,7 @@ def published(**fields):
 
 def sql_of(client, url):
     """The queries of a page, without PostgreSQL's plan-mode switches
-    (claims.plans), which hold no data."""
+    (claims.db), which hold no data."""
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return [q["sql"] for q in queries if "plan_cache_mode" not in q["sql"]]
@@ -99,7 +99,7 @@ def test_sorted_by_speaker_each_speakers_claims_come_newest_first(client):
 
 
 def test_ranking_is_bounded_to_the_newest_matches(client, monkeypatch):
-    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    monkeypatch.setattr(limits, "RANK_WINDOW", 3)
     monkeypatch.setattr("claims.views.SEARCH_LIMIT", 2)
     claims = [published(text=f"Shelling reported, case {n}.") for n in range(5)]
     found = search.ranked_ids("shelling", 10)
@@ -262,7 +262,7 @@ def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypa
 def test_a_word_that_fills_the_rank_window_is_not_also_read_as_a_prefix(client, monkeypatch):
     if connection.vendor != "sqlite":
         pytest.skip("FTS5's cost; PostgreSQL reads a prefix from its index")
-    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    monkeypatch.setattr(limits, "RANK_WINDOW", 3)
     whole = [published(text=f"Shell fire, case {n}.") for n in range(2)]
     longer = published(text="Shelling reported.")
     # Two whole-word matches do not fill the window: the word is also a prefix.
@@ -616,7 +616,7 @@ def test_a_list_narrowed_to_a_common_word_walks_its_own_order(client, monkeypatc
     in its order whether it matches. A rare word is still gathered first:
     asked of every claim it would take seconds. (Asking is made cheap here,
     so that four matches in six claims count as common.)"""
-    monkeypatch.setattr(search, "WALK_US", 0.01)
+    monkeypatch.setattr(limits, "WALK_US", 0.01)
     for day in range(1, 5):
         published(text=f"Shelling reported on day {day}.", said_on=D(2016, 2, day))
     published(text="A unique ceasefire.", said_on=D(2016, 2, 9))
@@ -655,7 +655,7 @@ def test_a_word_in_some_claims_is_walked_for_a_first_page_and_gathered_deeper(cl
     The count always gathers; a page walks while it would ask fewer claims
     than gathering costs. Asking is priced here so that 30 matches in 32
     claims are walked for 26 rows and gathered for 51."""
-    monkeypatch.setattr(search, "WALK_US", 0.7)
+    monkeypatch.setattr(limits, "WALK_US", 0.7)
     for n in range(30):
         published(text=f"Shelling number {n}.", said_on=D(2016, 1, 1) + datetime.timedelta(n))
     published(text="A ceasefire.")

@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from claims import search
+from claims import limits, search
 from claims.models import Claim
+from claims.search.backends import sqlite as sqlite_search
 
 from .conftest import make_citation, make_claim, make_source, make_speaker
 
@@ -37,8 +38,8 @@ def test_normalise(text, normal):
 
 def test_query_words_are_bounded_and_carry_no_syntax():
     assert search.query_words('"NEAR( a* OR b") -c') == ["near", "a", "or", "b", "c"]
-    assert search.query_words("x" * 10_000) == ["x" * search.MAX_QUERY_LENGTH]
-    assert len(search.query_words("w " * 100)) == search.MAX_QUERY_WORDS
+    assert search.query_words("x" * 10_000) == ["x" * limits.MAX_QUERY_LENGTH]
+    assert len(search.query_words("w " * 100)) == limits.MAX_QUERY_WORDS
     assert search.query_words("_ - ! ?") == []
 
 
@@ -164,7 +165,7 @@ def test_sqlite_triggers_survive_every_migration(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         triggers = {row[0] for row in cursor.fetchall()}
-    assert set(search.SQLITE_TRIGGERS) <= triggers
+    assert set(sqlite_search.TRIGGERS) <= triggers
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")

@@ -4,18 +4,20 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from claims import exchange
-from claims.filters import FuzzyDateField
+from claims.dates import FuzzyDate
 from claims.models import Claim, Speaker, Topic
 
 
 def fuzzy_date(edge):
-    field = FuzzyDateField(edge=edge, required=False)
+    """A parser of a date given as 2016, 2016-02 or 2016-02-10: the first day
+    of that period ("start") or its last ("end")."""
 
     def parse(value):
         try:
-            return field.clean(value)
-        except Exception as error:  # a ValidationError, said plainly
-            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
+            date = FuzzyDate.parse(value.strip())
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        return date.start if edge == "start" else date.end
 
     return parse
 
