@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 
-from pages import Database, build_cases
+from pagebench.cases import build_cases
+from pagebench.database import Database
 
 
 def plans(database):

@@ -20,7 +20,10 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from pages import PROJECT, RESULTS, Database, gunicorn, manage, production_env, run_wrk, wrk_path
+from pagebench import PROJECT, RESULTS
+from pagebench.database import Database, manage
+from pagebench.peers import run_wrk, wrk_path
+from pagebench.servers import gunicorn, production_env
 
 
 def pages(params):
