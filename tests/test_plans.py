@@ -10,7 +10,7 @@ from django.urls import reverse
 from claims.models import Claim, Speaker
 from claims.plans import generic_plans
 
-from .conftest import make_claim, make_speaker
+from .factories import make_claim, make_speaker
 
 pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif(

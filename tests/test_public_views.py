@@ -15,93 +15,22 @@ from django.urls import reverse
 from claims.models import Claim, Speaker
 from claims.tables import BoundedPaginator
 
-from .conftest import (
+from .factories import (
+    REPEATEDLY,
     make_citation,
     make_claim,
     make_figure,
-    make_measure,
     make_rebuttal,
     make_source,
     make_speaker,
     make_topic,
+    published,
 )
+from .pages import listed, page
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 PUBLISHED = Claim.Status.PUBLISHED
-
-
-def published(**fields):
-    fields.setdefault("status", PUBLISHED)
-    fields.setdefault("said_on", D(2016, 2, 10))
-    return make_claim(**fields)
-
-
-# Said repeatedly, from September 2015 to February 2016.
-REPEATEDLY = {
-    "said_qualifier": "repeatedly",
-    "said_on": D(2015, 9, 1),
-    "said_on_precision": "month",
-    "said_until": D(2016, 2, 1),
-    "said_until_precision": "month",
-}
-
-
-@pytest.fixture
-def story():
-    """A published claim, its published and draft counterclaims, sources."""
-    snhr = make_speaker(name="Syrian Network for Human Rights", slug="snhr", kind="ngo")
-    kremlin = make_speaker(name="Kremlin", slug="kremlin", kind="government")
-    peskov = make_speaker(name="Dmitry Peskov", slug="dmitry-peskov")
-    peskov.organisations.add(kremlin)
-    report = make_source(slug="report", title="SNHR monthly report", publisher=snhr)
-    secret = make_source(slug="secret", title="Witness statement XYZZY", restricted=True)
-    claim = published(
-        slug="snhr-679",
-        speaker=snhr,
-        text="Russian airstrikes killed an estimated 679 civilians in January.",
-        said_on=D(2016, 2, 1),
-        said_on_precision="month",
-        said_qualifier="on_or_before",
-        period_start=D(2016, 1, 1),
-        period_start_precision="month",
-        period_end=D(2016, 1, 1),
-        period_end_precision="month",
-        place="Syria",
-    )
-    make_citation(claim, report, excerpt="an estimated 679 civilians")
-    make_citation(claim, secret, role="supports", excerpt="secret excerpt QWERTY")
-    civilians = make_measure(slug="civilians-killed", name="civilians killed")
-    make_figure(claim, measure=civilians, value_min=679, qualifier="estimated")
-    denial = published(
-        slug="peskov-denial",
-        speaker=peskov,
-        speaking_for=kremlin,
-        speaker_role="Kremlin spokesperson",
-        text="No one has presented a single piece of credible evidence.",
-    )
-    make_rebuttal(claim, denial, note="The article does not say he answered this report.")
-    draft = make_claim(slug="draft-answer", text="A DRAFTWORD answer not yet reviewed.")
-    make_rebuttal(claim, draft)
-    hidden = make_claim(slug="hidden", speaker=snhr, text="Another DRAFTWORD statement.")
-    make_citation(hidden, report)
-    return {
-        "claim": claim,
-        "denial": denial,
-        "draft": draft,
-        "hidden": hidden,
-        "snhr": snhr,
-        "kremlin": kremlin,
-        "peskov": peskov,
-        "report": report,
-        "secret": secret,
-    }
-
-
-def page(client, url, params=None, status=200):
-    response = client.get(url, params or {})
-    assert response.status_code == status, url
-    return response.content.decode() if hasattr(response, "content") else ""
 
 
 def claim_url(claim):
@@ -314,12 +243,6 @@ def test_drafts_are_absent_everywhere(client, story):
 # --- The list: filters, sorting, paging ------------------------------------------------------
 
 
-def listed(client, **params):
-    response = client.get(reverse("claims:claim_list"), params)
-    assert response.status_code == 200
-    return [claim.slug for claim in response.context["table"].page.object_list]
-
-
 def test_filters(client, story):
     assert listed(client, speaker="snhr") == ["snhr-679"]
     assert listed(client, speaker="Syrian Network for Human Rights") == ["snhr-679"]
@@ -352,44 +275,6 @@ def test_said_between_uses_the_whole_known_interval(client):
     assert set(listed(client, said_from="2016-02", said_to="2016-02")) == {"feb", "feb-10"}
     assert set(listed(client, said_to="2016-02")) == {"feb", "feb-10", "before", "repeated"}
     assert set(listed(client, said_from="2015")) == {"feb", "feb-10", "year", "repeated"}
-
-
-def test_sorting_by_date_puts_undated_last_and_ties_stay_stable(client):
-    published(slug="old", said_on=D(2010, 1, 1))
-    published(slug="undated", said_on=None, said_qualifier="not_stated")
-    published(slug="new", said_on=D(2020, 1, 1))
-    assert listed(client) == ["new", "old", "undated"]
-    assert listed(client, sort="said")[-1] == "new"
-
-
-@pytest.mark.parametrize(
-    "sort", ["-said", "said", "speaker", "-speaker", "assessment", "-assessment"]
-)
-def test_paging_never_repeats_or_skips_a_row(client, sort):
-    speaker = make_speaker()
-    for n in range(60):
-        published(slug=f"same-{n:03d}", speaker=speaker, said_on=D(2016, 2, 10))
-    seen = []
-    for number in (1, 2, 3):
-        seen += listed(client, sort=sort, page=number, per_page=25)
-    assert len(seen) == 60
-    assert len(set(seen)) == 60
-
-
-def test_count_is_bounded(client, monkeypatch):
-    monkeypatch.setattr(BoundedPaginator, "max_rows", 5)
-    for n in range(8):
-        published(slug=f"c{n}")
-    response = client.get(reverse("claims:claim_list"), {"per_page": 25})
-    html = response.content.decode()
-    assert "More than 5 claims match" in html
-    assert len(response.context["table"].page.object_list) == 5
-
-
-def test_page_beyond_the_last_says_so(client):
-    published()
-    html = page(client, reverse("claims:claim_list"), {"page": "999999"})
-    assert "There is no page 999999" in html
 
 
 def test_a_speaker_is_found_by_identifier_first_then_by_name(client):
@@ -436,6 +321,60 @@ def test_no_select_lists_every_speaker(client):
         make_speaker(name=f"Person {n}", slug=f"person-{n}")
     html = page(client, reverse("claims:claim_list"))
     assert "Person 17" not in html
+
+
+def test_export_of_an_invalid_filter_shows_the_form(client):
+    response = client.get(reverse("claims:claim_list"), {"_export": "csv", "said_from": "bad"})
+    assert not response.streaming
+    assert "is not a date" in response.content.decode()
+
+
+def test_an_organisation_includes_the_bodies_within_it(client, story):
+    russia = make_speaker(name="Russia", slug="russia", kind="government")
+    story["kremlin"].organisations.add(russia)
+    html = page(client, reverse("claims:speaker_detail", args=["russia"]))
+    assert "credible evidence" in html  # Peskov, of the Kremlin, of Russia
+    assert listed(client, organisation="russia") == ["peskov-denial"]
+    russia.organisations.add(story["peskov"].organisations.get())  # a cycle ends
+    assert listed(client, organisation="russia") == ["peskov-denial"]
+
+
+def test_sorting_by_date_puts_undated_last_and_ties_stay_stable(client):
+    published(slug="old", said_on=D(2010, 1, 1))
+    published(slug="undated", said_on=None, said_qualifier="not_stated")
+    published(slug="new", said_on=D(2020, 1, 1))
+    assert listed(client) == ["new", "old", "undated"]
+    assert listed(client, sort="said")[-1] == "new"
+
+
+@pytest.mark.parametrize(
+    "sort", ["-said", "said", "speaker", "-speaker", "assessment", "-assessment"]
+)
+def test_paging_never_repeats_or_skips_a_row(client, sort):
+    speaker = make_speaker()
+    for n in range(60):
+        published(slug=f"same-{n:03d}", speaker=speaker, said_on=D(2016, 2, 10))
+    seen = []
+    for number in (1, 2, 3):
+        seen += listed(client, sort=sort, page=number, per_page=25)
+    assert len(seen) == 60
+    assert len(set(seen)) == 60
+
+
+def test_count_is_bounded(client, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "max_rows", 5)
+    for n in range(8):
+        published(slug=f"c{n}")
+    response = client.get(reverse("claims:claim_list"), {"per_page": 25})
+    html = response.content.decode()
+    assert "More than 5 claims match" in html
+    assert len(response.context["table"].page.object_list) == 5
+
+
+def test_page_beyond_the_last_says_so(client):
+    published()
+    html = page(client, reverse("claims:claim_list"), {"page": "999999"})
+    assert "There is no page 999999" in html
 
 
 HOSTILE = [
@@ -702,12 +641,6 @@ def test_xlsx_stops_at_the_sheet_limit_with_a_note(client, monkeypatch):
     assert values[-1][0].startswith("Stopped at 3 rows")
 
 
-def test_export_of_an_invalid_filter_shows_the_form(client):
-    response = client.get(reverse("claims:claim_list"), {"_export": "csv", "said_from": "bad"})
-    assert not response.streaming
-    assert "is not a date" in response.content.decode()
-
-
 # --- Typeahead ---------------------------------------------------------------------------------
 
 
@@ -763,16 +696,6 @@ def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):
     response = client.get(reverse("claims:claim_list"), {"_export": "xlsx"})
     assert response.status_code == 200
     b"".join(response.streaming_content)
-
-
-def test_an_organisation_includes_the_bodies_within_it(client, story):
-    russia = make_speaker(name="Russia", slug="russia", kind="government")
-    story["kremlin"].organisations.add(russia)
-    html = page(client, reverse("claims:speaker_detail", args=["russia"]))
-    assert "credible evidence" in html  # Peskov, of the Kremlin, of Russia
-    assert listed(client, organisation="russia") == ["peskov-denial"]
-    russia.organisations.add(story["peskov"].organisations.get())  # a cycle ends
-    assert listed(client, organisation="russia") == ["peskov-denial"]
 
 
 def test_internal_notes_never_public(client, story):

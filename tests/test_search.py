@@ -8,7 +8,7 @@ from django.urls import reverse
 from claims import search
 from claims.models import Claim
 
-from .conftest import make_citation, make_claim, make_source, make_speaker
+from .factories import make_citation, make_claim, make_source, make_speaker
 
 PUBLISHED = Claim.Status.PUBLISHED
 
