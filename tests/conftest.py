@@ -1,4 +1,8 @@
-import itertools
+"""The suite's fixtures. What tests share besides fixtures has its own modules:
+factories (model rows), admin_forms, pages (the reader's site), sites
+(processes on their own database) and fixture_files (exports and imports)."""
+
+import datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -6,10 +10,22 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 
-from claims.models import Citation, Claim, Figure, Measure, Rebuttal, Source, Speaker, Topic
+from .factories import (
+    SEED,
+    make_citation,
+    make_claim,
+    make_figure,
+    make_measure,
+    make_rebuttal,
+    make_source,
+    make_speaker,
+    published,
+)
+from .sites import migrate_sqlite
 
-_counter = itertools.count(1)
-SEED = "fixtures/seed.json"
+# The asserts in the shared helpers explain a failure as a test's own do
+# (registered before any of them is imported).
+pytest.register_assert_rewrite("tests.admin_forms", "tests.fixture_files", "tests.pages")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,8 +43,6 @@ def fast_password_hashing():
 def migrated_sqlite(tmp_path_factory):
     """A migrated SQLite database file, made once by a manage.py process; tests
     that need a new site copy it rather than migrate again."""
-    from .test_backup import migrate_sqlite
-
     return migrate_sqlite(tmp_path_factory.mktemp("template") / "site.sqlite3")
 
 
@@ -36,69 +50,6 @@ def migrated_sqlite(tmp_path_factory):
 def fresh_cache():
     """Each test starts with nothing cached (the home page caches its counts)."""
     cache.clear()
-
-
-def make_speaker(**fields):
-    n = next(_counter)
-    fields.setdefault("name", f"Speaker {n}")
-    fields.setdefault("slug", f"speaker-{n}")
-    fields.setdefault("kind", Speaker.Kind.PERSON)
-    return Speaker.objects.create(**fields)
-
-
-def make_source(**fields):
-    n = next(_counter)
-    fields.setdefault("slug", f"source-{n}")
-    fields.setdefault("title", f"Source {n}")
-    return Source.objects.create(**fields)
-
-
-def make_claim(**fields):
-    n = next(_counter)
-    fields.setdefault("slug", f"claim-{n}")
-    fields.setdefault("text", f"Statement number {n}.")
-    if "speaker" not in fields:
-        fields["speaker"] = make_speaker()
-    return Claim.objects.create(**fields)
-
-
-def make_publishable(**fields):
-    """A draft with what publishing needs: a speaker, a date, an appearance."""
-    fields.setdefault("said_qualifier", Claim.DateQualifier.NOT_STATED)
-    claim = make_claim(**fields)
-    make_citation(claim)
-    return claim
-
-
-def make_measure(**fields):
-    n = next(_counter)
-    fields.setdefault("slug", f"measure-{n}")
-    fields.setdefault("name", f"things counted {n}")
-    fields.setdefault("unit", Measure.Unit.PEOPLE)
-    return Measure.objects.create(**fields)
-
-
-def make_figure(claim, **fields):
-    if "measure" not in fields:
-        fields["measure"] = make_measure()
-    fields.setdefault("value_min", 10)
-    return Figure.objects.create(claim=claim, **fields)
-
-
-def make_topic(**fields):
-    n = next(_counter)
-    fields.setdefault("slug", f"topic-{n}")
-    fields.setdefault("name", f"Topic {n}")
-    return Topic.objects.create(**fields)
-
-
-def make_citation(claim, source=None, **fields):
-    return Citation.objects.create(claim=claim, source=source or make_source(), **fields)
-
-
-def make_rebuttal(claim, counterclaim, **fields):
-    fields.setdefault("relation", Rebuttal.Relation.DENIES)
-    return Rebuttal.objects.create(claim=claim, counterclaim=counterclaim, **fields)
 
 
 @pytest.fixture
@@ -143,3 +94,54 @@ def importer(django_user_model):
     user = django_user_model.objects.create_user("importer", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
     return user
+
+
+@pytest.fixture
+def story():
+    """A published claim, its published and draft counterclaims, sources."""
+    snhr = make_speaker(name="Syrian Network for Human Rights", slug="snhr", kind="ngo")
+    kremlin = make_speaker(name="Kremlin", slug="kremlin", kind="government")
+    peskov = make_speaker(name="Dmitry Peskov", slug="dmitry-peskov")
+    peskov.organisations.add(kremlin)
+    report = make_source(slug="report", title="SNHR monthly report", publisher=snhr)
+    secret = make_source(slug="secret", title="Witness statement XYZZY", restricted=True)
+    claim = published(
+        slug="snhr-679",
+        speaker=snhr,
+        text="Russian airstrikes killed an estimated 679 civilians in January.",
+        said_on=datetime.date(2016, 2, 1),
+        said_on_precision="month",
+        said_qualifier="on_or_before",
+        period_start=datetime.date(2016, 1, 1),
+        period_start_precision="month",
+        period_end=datetime.date(2016, 1, 1),
+        period_end_precision="month",
+        place="Syria",
+    )
+    make_citation(claim, report, excerpt="an estimated 679 civilians")
+    make_citation(claim, secret, role="supports", excerpt="secret excerpt QWERTY")
+    civilians = make_measure(slug="civilians-killed", name="civilians killed")
+    make_figure(claim, measure=civilians, value_min=679, qualifier="estimated")
+    denial = published(
+        slug="peskov-denial",
+        speaker=peskov,
+        speaking_for=kremlin,
+        speaker_role="Kremlin spokesperson",
+        text="No one has presented a single piece of credible evidence.",
+    )
+    make_rebuttal(claim, denial, note="The article does not say he answered this report.")
+    draft = make_claim(slug="draft-answer", text="A DRAFTWORD answer not yet reviewed.")
+    make_rebuttal(claim, draft)
+    hidden = make_claim(slug="hidden", speaker=snhr, text="Another DRAFTWORD statement.")
+    make_citation(hidden, report)
+    return {
+        "claim": claim,
+        "denial": denial,
+        "draft": draft,
+        "hidden": hidden,
+        "snhr": snhr,
+        "kremlin": kremlin,
+        "peskov": peskov,
+        "report": report,
+        "secret": secret,
+    }

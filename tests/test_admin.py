@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from claims.models import Claim, Figure, Rebuttal
 
-from .conftest import (
+from .admin_forms import CHANGELIST, change_url, error_text, form_data
+from .factories import (
     make_citation,
     make_claim,
     make_figure,
@@ -21,41 +22,6 @@ from .conftest import (
 pytestmark = pytest.mark.django_db
 
 EDITED_MODELS = ["claim", "speaker", "source", "topic", "measure", "citation", "figure", "rebuttal"]
-CHANGELIST = reverse("admin:claims_claim_changelist")
-
-
-def change_url(claim):
-    return reverse("admin:claims_claim_change", args=[claim.pk])
-
-
-def form_values(form):
-    """What a browser posts back for one form, as shown."""
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        key = form.add_prefix(name)
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(v) for v in value]
-        else:
-            data[key] = str(value)
-    return data
-
-
-def form_data(response):
-    """The data a browser would post back from an admin change page, as shown."""
-    data = form_values(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        for form in formset.forms:
-            data.update(form_values(form))
-    return data
 
 
 def prefixes(response):
@@ -70,17 +36,6 @@ def add_inline_row(data, prefix, **fields):
     data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
     for name, value in fields.items():
         data[f"{prefix}-{index}-{name}"] = str(value)
-
-
-def error_text(response):
-    """Every error message on an admin page that failed validation."""
-    assert response.status_code == 200, "the form should have been shown again"
-    messages = list(response.context["adminform"].form.errors.values())
-    for inline in response.context["inline_admin_formsets"]:
-        messages += inline.formset.non_form_errors()
-        for errors in inline.formset.errors:
-            messages += list(errors.values())
-    return " ".join(str(m) for m in messages)
 
 
 # --- Editors can work -----------------------------------------------------------

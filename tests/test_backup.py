@@ -11,116 +11,32 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing, contextmanager
-from urllib.parse import quote
+from contextlib import closing
 
-import dj_database_url
 import psycopg
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
-from psycopg import sql
 
 from claims.backups import integrity_problems, open_sqlite
 
-PROJECT = settings.BASE_DIR
-ON_POSTGRESQL = connection.vendor == "postgresql"
+from .sites import ON_POSTGRESQL, PROJECT, manage, site_env, throwaway_postgres
+
 EVIDENCE = b"%PDF-1.4 field report, page 1 of 1"
 EVIDENCE_SHA256 = hashlib.sha256(EVIDENCE).hexdigest()
 CLAIMS = 3
 ADD_CLAIMS = f"""
 from django.core.files.base import ContentFile
-from tests.conftest import make_publishable, make_source
+from tests.factories import make_publishable, make_source
 source = make_source(slug="field-report", title="Field report")
 source.file.save("report.pdf", ContentFile({EVIDENCE!r}))
 for _ in range({CLAIMS}):
     make_publishable()
 """
-ADD_ONE_CLAIM = "from tests.conftest import make_publishable; make_publishable()"
+ADD_ONE_CLAIM = "from tests.factories import make_publishable; make_publishable()"
 
 
-# --- Helpers, shared with test_concurrency ---------------------------------------------
-
-
-def site_env(database_url, media_root):
-    """The environment of a Counterclaim process on its own database and files."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    env["DATABASE_URL"] = database_url
-    env["MEDIA_ROOT"] = str(media_root)
-    return env
-
-
-def manage(env, *args, check=True):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *map(str, args)],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"manage.py {' '.join(map(str, args))} failed:\n{result.stderr}")
-    return result
-
-
-def migrate_sqlite(path):
-    """A new, migrated SQLite database file."""
-    manage(site_env(f"sqlite:///{path}", path.parent / "media"), "migrate", "--noinput")
-    with closing(sqlite3.connect(path)) as database:
-        database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@contextmanager
-def throwaway_postgres(purpose):
-    """A new, empty PostgreSQL database next to the configured one, dropped after."""
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"counterclaim_{purpose}_{os.getpid()}"
-    server = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        database = sql.Identifier(name)
-        drop_database(admin, name)
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(database)
-        )
-        try:
-            credentials = f"{quote(config['USER'], safe='')}:{quote(config['PASSWORD'], safe='')}"
-            address = f"{config['HOST'] or 'localhost'}:{config['PORT'] or 5432}"
-            yield f"postgres://{credentials}@{address}/{name}", server | {"dbname": name}
-        finally:
-            drop_database(admin, name)
-
-
-def drop_database(admin, name, attempts=10):
-    """Drop a throwaway database, ending the sessions left on it.
-
-    Not `WITH (FORCE)`: that refuses, without pg_signal_backend, when an
-    autovacuum worker happens to be on the database (it runs as no role).
-    A plain DROP ends autovacuum itself; our own sessions we end first.
-    """
-    database = sql.Identifier(name)
-    for attempt in range(attempts):
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
-            [name],
-        )
-        try:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(database))
-            return
-        except psycopg.errors.ObjectInUse:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
+# --- Helpers ------------------------------------------------------------------------
 
 
 def count_claims(path):

@@ -8,12 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-PROJECT = Path(__file__).resolve().parent.parent
+from .sites import PROJECT
+
 CLAIMS = 300
 
 pytestmark = pytest.mark.skipif(

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from claims.models import Claim
 
-from .conftest import make_citation, make_source, make_speaker
+from .factories import make_citation, make_source, make_speaker
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = settings.BASE_DIR / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .test_backup import (
+from .sites import (
     ON_POSTGRESQL,
     PROJECT,
     manage,

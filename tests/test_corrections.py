@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from claims.models import Claim, Correction, Figure
 
-from .conftest import make_figure, make_publishable, make_speaker
-from .test_admin import change_url, error_text, form_data, form_values
+from .admin_forms import change_url, error_text, form_data, form_values
+from .factories import make_figure, make_publishable, make_speaker
 
 
 def revert_form_data(response):

@@ -25,50 +25,21 @@ from claims.models import (
     Topic,
 )
 
-from .conftest import SEED, make_citation, make_claim, make_figure, make_rebuttal, make_source
+from .factories import SEED, make_citation, make_claim, make_figure, make_rebuttal, make_source
+from .fixture_files import (
+    P679,
+    counts,
+    export,
+    import_file,
+    rejected,
+    snapshot,
+    wipe,
+    write_json,
+)
 
 pytestmark = pytest.mark.django_db
 
-P679 = "snhr-russian-strikes-killed-679-civilians-january-2016"
 PESKOV = "dmitry-peskov-no-credible-evidence-2016-02-10"
-
-
-def export(tmp_path, name="out.json", *args):
-    path = tmp_path / name
-    call_command("export_claims", "-o", str(path), "--quiet", *args)
-    return path
-
-
-def import_file(path, user="importer", *args):
-    out = io.StringIO()
-    call_command("import_claims", str(path), "--user", user, "--quiet", *args, stdout=out)
-    return out.getvalue()
-
-
-def wipe():
-    for model in reversed(MODELS):
-        model.objects.all().delete()
-
-
-def snapshot():
-    """Every row of claim data, by natural key, ids left out."""
-    from django.core import serializers
-
-    rows = {}
-    for model in MODELS:
-        for row in serializers.serialize(
-            "python",
-            model.objects.all(),
-            use_natural_foreign_keys=True,
-            use_natural_primary_keys=True,
-        ):
-            fields = {k: sorted(v) if isinstance(v, list) else v for k, v in row["fields"].items()}
-            rows[(row["model"], json.dumps(fields, sort_keys=True, default=str))] = True
-    return set(rows)
-
-
-def counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
 
 
 # --- Round trips ------------------------------------------------------------------------------
@@ -697,18 +668,6 @@ def test_build_datasets_command(seed, dataset_root):
 # --- Crafted files -------------------------------------------------------------------------
 
 
-def write_json(tmp_path, objects, name="crafted.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(objects))
-    return path
-
-
-def rejected(path, user="importer"):
-    with pytest.raises(CommandError) as error:
-        import_file(path, user)
-    return str(error.value)
-
-
 def test_evidence_files_do_not_travel_in_fixtures(db, importer, tmp_path):
     path = write_json(
         tmp_path,
@@ -859,8 +818,6 @@ def test_the_export_does_not_keep_its_queries_when_debug_is_on(settings, monkeyp
     from django.db import connection
 
     from claims import exchange
-
-    from .conftest import make_claim
 
     monkeypatch.setattr(exchange, "CHUNK", 2)
     for n in range(10):

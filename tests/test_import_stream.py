@@ -12,7 +12,7 @@ from claims import importer as importing
 from claims.exchange import MODELS
 from claims.models import Claim, Correction, Figure, Topic
 
-from .test_fixtures import (
+from .fixture_files import (
     P679,
     counts,
     export,

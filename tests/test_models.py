@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from claims.models import Citation, Claim, Figure, Rebuttal, Source, Speaker, format_number
 
-from .conftest import (
+from .factories import (
     make_citation,
     make_claim,
     make_figure,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from claims.db import generic_plans
 from claims.models import Claim, Speaker
 
-from .conftest import make_claim, make_speaker
+from .factories import make_claim, make_speaker
 
 pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif(

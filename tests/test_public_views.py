@@ -15,93 +15,22 @@ from django.urls import reverse
 from claims.models import Claim, Speaker
 from claims.tables import BoundedPaginator
 
-from .conftest import (
+from .factories import (
+    REPEATEDLY,
     make_citation,
     make_claim,
     make_figure,
-    make_measure,
     make_rebuttal,
     make_source,
     make_speaker,
     make_topic,
+    published,
 )
+from .pages import listed, page
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 PUBLISHED = Claim.Status.PUBLISHED
-
-
-def published(**fields):
-    fields.setdefault("status", PUBLISHED)
-    fields.setdefault("said_on", D(2016, 2, 10))
-    return make_claim(**fields)
-
-
-# Said repeatedly, from September 2015 to February 2016.
-REPEATEDLY = {
-    "said_qualifier": "repeatedly",
-    "said_on": D(2015, 9, 1),
-    "said_on_precision": "month",
-    "said_until": D(2016, 2, 1),
-    "said_until_precision": "month",
-}
-
-
-@pytest.fixture
-def story():
-    """A published claim, its published and draft counterclaims, sources."""
-    snhr = make_speaker(name="Syrian Network for Human Rights", slug="snhr", kind="ngo")
-    kremlin = make_speaker(name="Kremlin", slug="kremlin", kind="government")
-    peskov = make_speaker(name="Dmitry Peskov", slug="dmitry-peskov")
-    peskov.organisations.add(kremlin)
-    report = make_source(slug="report", title="SNHR monthly report", publisher=snhr)
-    secret = make_source(slug="secret", title="Witness statement XYZZY", restricted=True)
-    claim = published(
-        slug="snhr-679",
-        speaker=snhr,
-        text="Russian airstrikes killed an estimated 679 civilians in January.",
-        said_on=D(2016, 2, 1),
-        said_on_precision="month",
-        said_qualifier="on_or_before",
-        period_start=D(2016, 1, 1),
-        period_start_precision="month",
-        period_end=D(2016, 1, 1),
-        period_end_precision="month",
-        place="Syria",
-    )
-    make_citation(claim, report, excerpt="an estimated 679 civilians")
-    make_citation(claim, secret, role="supports", excerpt="secret excerpt QWERTY")
-    civilians = make_measure(slug="civilians-killed", name="civilians killed")
-    make_figure(claim, measure=civilians, value_min=679, qualifier="estimated")
-    denial = published(
-        slug="peskov-denial",
-        speaker=peskov,
-        speaking_for=kremlin,
-        speaker_role="Kremlin spokesperson",
-        text="No one has presented a single piece of credible evidence.",
-    )
-    make_rebuttal(claim, denial, note="The article does not say he answered this report.")
-    draft = make_claim(slug="draft-answer", text="A DRAFTWORD answer not yet reviewed.")
-    make_rebuttal(claim, draft)
-    hidden = make_claim(slug="hidden", speaker=snhr, text="Another DRAFTWORD statement.")
-    make_citation(hidden, report)
-    return {
-        "claim": claim,
-        "denial": denial,
-        "draft": draft,
-        "hidden": hidden,
-        "snhr": snhr,
-        "kremlin": kremlin,
-        "peskov": peskov,
-        "report": report,
-        "secret": secret,
-    }
-
-
-def page(client, url, params=None, status=200):
-    response = client.get(url, params or {})
-    assert response.status_code == status, url
-    return response.content.decode() if hasattr(response, "content") else ""
 
 
 def claim_url(claim):
@@ -311,47 +240,7 @@ def test_drafts_are_absent_everywhere(client, story):
         assert b"DRAFTWORD" not in body and b"estimated 679" in body
 
 
-# --- The list: filters, sorting, paging ------------------------------------------------------
-
-
-def listed(client, **params):
-    response = client.get(reverse("claims:claim_list"), params)
-    assert response.status_code == 200
-    return [claim.slug for claim in response.context["table"].page.object_list]
-
-
-def test_filters(client, story):
-    assert listed(client, speaker="snhr") == ["snhr-679"]
-    assert listed(client, speaker="Syrian Network for Human Rights") == ["snhr-679"]
-    assert listed(client, organisation="kremlin") == ["peskov-denial"]
-    assert listed(client, speaker_kind="person") == ["peskov-denial"]
-    assert listed(client, place="syr") == ["snhr-679"]
-    assert listed(client, countered="yes") == ["snhr-679"]
-    assert listed(client, countered="no") == ["peskov-denial"]
-    assert listed(client, q="credible") == ["peskov-denial"]
-    topic = make_topic(slug="casualties", name="Civilian casualties")
-    story["claim"].topics.add(topic)
-    assert listed(client, topic="casualties") == ["snhr-679"]
-    assert listed(client, topic="Civilian casualties") == ["snhr-679"]
-    story["denial"].assessment = "contested"
-    story["denial"].correction_note = "Assessed."
-    story["denial"].save()
-    assert listed(client, assessment="contested") == ["peskov-denial"]
-
-
-def test_said_between_uses_the_whole_known_interval(client):
-    published(slug="feb", said_on=D(2016, 2, 1), said_on_precision="month")
-    published(slug="feb-10", said_on=D(2016, 2, 10))
-    published(slug="year", said_on=D(2016, 1, 1), said_on_precision="year")
-    published(slug="before", said_on=D(2016, 2, 10), said_qualifier="on_or_before")
-    published(slug="repeated", **REPEATEDLY)
-    published(slug="undated", said_on=None, said_qualifier="not_stated")
-
-    assert set(listed(client, said_from="2016", said_to="2016")) == {"feb", "feb-10", "year"}
-    assert set(listed(client, said_from="2016-02-01", said_to="2016-02-10")) == {"feb-10"}
-    assert set(listed(client, said_from="2016-02", said_to="2016-02")) == {"feb", "feb-10"}
-    assert set(listed(client, said_to="2016-02")) == {"feb", "feb-10", "before", "repeated"}
-    assert set(listed(client, said_from="2015")) == {"feb", "feb-10", "year", "repeated"}
+# --- The list: sorting, paging (its filters: test_filters.py) -------------------------------
 
 
 def test_sorting_by_date_puts_undated_last_and_ties_stay_stable(client):
@@ -390,52 +279,6 @@ def test_page_beyond_the_last_says_so(client):
     published()
     html = page(client, reverse("claims:claim_list"), {"page": "999999"})
     assert "There is no page 999999" in html
-
-
-def test_a_speaker_is_found_by_identifier_first_then_by_name(client):
-    """A shared name asks for the identifier; the identifier then decides,
-    even when it is also someone else's name."""
-    first = make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-aleppo")
-    published(speaker=make_speaker(name="Ahmad Hassan", slug="ahmad-hassan-idlib"))
-    published(speaker=first, text="Said in Aleppo.")
-    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad hassan"})
-    assert "Several speakers are called “<bdi>ahmad hassan</bdi>”" in html
-    assert "Said in Aleppo." not in html
-    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad-hassan-aleppo"})
-    assert "Said in Aleppo." in html and "Several" not in html
-    # Someone whose name is another's identifier: the identifier wins.
-    other = make_speaker(name="ahmad-hassan-aleppo", slug="odd-name")
-    published(speaker=other, text="Said by the odd name.")
-    html = page(client, reverse("claims:claim_list"), {"speaker": "ahmad-hassan-aleppo"})
-    assert "Said in Aleppo." in html and "Said by the odd name." not in html
-    html = page(client, reverse("claims:claim_list"), {"speaker": "Odd-Name"})
-    assert "No speaker is called" in html  # identifiers are exact
-
-
-def test_invalid_filter_shows_the_error_not_an_empty_table(client, story):
-    html = page(client, reverse("claims:claim_list"), {"speaker": "Nobody At All"})
-    assert "No speaker is called “<bdi>Nobody At All</bdi>”." in html
-    assert "could not be understood" in html
-    assert "No published claim matches" not in html
-    html = page(client, reverse("claims:claim_list"), {"said_from": "February"})
-    assert "is not a date" in html
-
-
-def test_filter_form_uses_get_and_labels_every_field(client):
-    html = page(client, reverse("claims:claim_list"))
-    form = html.split('class="filters"')[1].split("</form>")[0]
-    assert 'method="get"' in html.split('class="filters"')[0][-200:]
-    ids = re.findall(r'<(?:input|select)[^>]*\sid="([^"]+)"', form)
-    assert ids
-    for field_id in ids:
-        assert f'for="{field_id}"' in form, field_id
-
-
-def test_no_select_lists_every_speaker(client):
-    for n in range(30):
-        make_speaker(name=f"Person {n}", slug=f"person-{n}")
-    html = page(client, reverse("claims:claim_list"))
-    assert "Person 17" not in html
 
 
 HOSTILE = [
@@ -702,12 +545,6 @@ def test_xlsx_stops_at_the_sheet_limit_with_a_note(client, monkeypatch):
     assert values[-1][0].startswith("Stopped at 3 rows")
 
 
-def test_export_of_an_invalid_filter_shows_the_form(client):
-    response = client.get(reverse("claims:claim_list"), {"_export": "csv", "said_from": "bad"})
-    assert not response.streaming
-    assert "is not a date" in response.content.decode()
-
-
 # --- Typeahead ---------------------------------------------------------------------------------
 
 
@@ -763,16 +600,6 @@ def test_far_future_dates_and_odd_text_do_not_break_the_list(client, story):
     response = client.get(reverse("claims:claim_list"), {"_export": "xlsx"})
     assert response.status_code == 200
     b"".join(response.streaming_content)
-
-
-def test_an_organisation_includes_the_bodies_within_it(client, story):
-    russia = make_speaker(name="Russia", slug="russia", kind="government")
-    story["kremlin"].organisations.add(russia)
-    html = page(client, reverse("claims:speaker_detail", args=["russia"]))
-    assert "credible evidence" in html  # Peskov, of the Kremlin, of Russia
-    assert listed(client, organisation="russia") == ["peskov-denial"]
-    russia.organisations.add(story["peskov"].organisations.get())  # a cycle ends
-    assert listed(client, organisation="russia") == ["peskov-denial"]
 
 
 def test_internal_notes_never_public(client, story):

@@ -13,16 +13,18 @@ from django.urls import reverse
 from claims import limits, search
 from claims.models import Claim, Correction
 
-from .conftest import make_claim, make_rebuttal, make_speaker
+from .factories import (
+    make_citation,
+    make_claim,
+    make_rebuttal,
+    make_source,
+    make_speaker,
+    make_topic,
+    published,
+)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def published(**fields):
-    fields.setdefault("status", Claim.Status.PUBLISHED)
-    fields.setdefault("said_on", D(2016, 2, 10))
-    return make_claim(**fields)
 
 
 def sql_of(client, url):
@@ -214,8 +216,6 @@ def test_speaker_page_queries_do_not_grow_with_the_speaker(client):
 def test_downloads_read_a_few_queries_per_chunk_never_per_row(client, monkeypatch):
     from claims import exports
 
-    from .conftest import make_topic
-
     topic, accused = make_topic(), make_speaker(name="Accused Party")
     counts = []
     for total in (3, 30):
@@ -350,8 +350,6 @@ def test_linked_names_come_in_the_databases_order(client):
     from claims.exports import names
     from claims.models import Topic, links_of
 
-    from .conftest import make_topic
-
     claim, other = published(), published()
     for name in ("zeta", "Alpha", "al-Qaeda", "Zelensky", "émigré"):
         claim.topics.add(make_topic(name=name))
@@ -476,7 +474,6 @@ def test_the_feed_reads_the_newest_published_claims_from_an_index(client):
 def test_a_source_page_reads_its_own_citations_not_every_published_claim(client):
     """ "Cited by a claim in the published claims" gathered all of them first:
     1.2 s a source page."""
-    from .conftest import make_citation, make_source
 
     source = make_source(title="Report")
     make_citation(published(text="Cites the report."), source)

@@ -9,7 +9,7 @@ from claims import limits, search
 from claims.models import Claim
 from claims.search.backends import sqlite as sqlite_search
 
-from .conftest import make_citation, make_claim, make_source, make_speaker
+from .factories import make_citation, make_claim, make_source, make_speaker
 
 PUBLISHED = Claim.Status.PUBLISHED
 

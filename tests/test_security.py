@@ -9,7 +9,7 @@ from django.test import RequestFactory, override_settings
 from claims.models import Claim
 from tracker.proxy import client_address
 
-from .conftest import make_publishable
+from .factories import make_publishable
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,9 @@ import time
 import urllib.request
 
 import pytest
-from django.conf import settings
 
-from .test_start import free_port
+from .sites import PROJECT, free_port
 
-PROJECT = settings.BASE_DIR
 GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
 DOWNLOAD_CLAIMS = 15_000  # a CSV of about 5 MB: more than the sockets buffer
 

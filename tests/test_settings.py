@@ -11,7 +11,7 @@ from django.db.models.deletion import Collector
 
 from claims.models import Figure, Speaker
 
-PROJECT = settings.BASE_DIR
+from .sites import PROJECT
 
 
 def start(env, code="import django; django.setup(); print('started')"):

@@ -13,16 +13,10 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from django.conf import settings
 
-PROJECT = settings.BASE_DIR
+from .sites import PROJECT, free_port, site_env
+
 STARTUP_SECONDS = 120
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -30,9 +24,7 @@ def running_site(tmp_path):
     if not shutil.which("make"):
         pytest.skip("make is not installed")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    env["MEDIA_ROOT"] = str(tmp_path / "media")
+    env = site_env(f"sqlite:///{tmp_path / 'site.sqlite3'}", tmp_path / "media")
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=PROJECT,

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from claims.models import Claim
 
-from .conftest import make_citation, make_claim, make_publishable, make_source, make_speaker
+from .admin_forms import CHANGELIST, change_url, error_text, form_data
+from .factories import make_citation, make_claim, make_publishable, make_source, make_speaker
 
 pytestmark = pytest.mark.django_db
-CHANGELIST = reverse("admin:claims_claim_changelist")
 
 
 @pytest.fixture
@@ -113,10 +113,8 @@ def test_admin_actions_follow_the_same_rules(client, editor, reviewer):
 
 
 def test_change_form_refuses_to_publish_an_incomplete_claim(client, reviewer):
-    from .test_admin import error_text, form_data
-
     claim = make_claim(speaker=None)
-    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    url = change_url(claim)
     client.force_login(reviewer)
     data = form_data(client.get(url))
     data["status"] = "published"
@@ -215,10 +213,8 @@ def test_export_action_by_role(as_role, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_crafted_withdrawal_by_role(as_role, role):
-    from .test_admin import form_data
-
     claim = make_publishable(status=Claim.Status.PUBLISHED)
-    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    url = change_url(claim)
     client = as_role(role)
     page = client.get(url)
     if role == "staff without a group":
@@ -246,8 +242,8 @@ def test_corrections_cannot_be_added_by_hand_and_only_reviewers_reword_them(as_r
         reverse("admin:claims_correction_add"), {"claim": claim.pk, "note": "Invented."}
     )
     assert add.status_code == 403
-    change_url = reverse("admin:claims_correction_change", args=[correction.pk])
-    client.post(change_url, {"note": "Reworded note."})
+    correction_url = reverse("admin:claims_correction_change", args=[correction.pk])
+    client.post(correction_url, {"note": "Reworded note."})
     correction.refresh_from_db()
     expected = "Reworded note." if role == "reviewer" else "First note."
     assert correction.note == expected

@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 
 from claims.models import Citation, Claim, Correction, Source, Speaker
 
-from .conftest import (
+from .factories import (
     make_citation,
     make_claim,
     make_figure,
