@@ -3,7 +3,6 @@ are logged in may preview drafts."""
 
 import hashlib
 import mimetypes
-from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -12,10 +11,9 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views import View
 from django.views.decorators.http import require_GET
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
+from django_tables2 import RequestConfig
 
 from . import charts, datasets, exports, jsonld, limits, search, workflow
 from .db import generic_plans
@@ -119,72 +117,70 @@ def site_counts():
 # --- The list ----------------------------------------------------------------------------
 
 
-class ClaimListView(ExportMixin, SingleTableMixin, FilterView):
+class ClaimListView(View):
     """Published claims, filtered, sorted and paged; the same selection
-    downloads whole as CSV, JSON or XLSX."""
+    downloads whole as CSV, JSON or XLSX. A declaration: what it lists, how
+    it is filtered, the table that shows it; `get` filters, answers a
+    download if one is asked for, else pages the table and renders."""
 
-    table_class = ClaimTable
     filterset_class = ClaimFilter
+    table_class = ClaimTable
     template_name = "claims/claim_list.html"
-    export_formats = exports.FORMATS
-    table_pagination = {"paginator_class": BoundedPaginator}
+    export_param = "_export"
 
     def get_queryset(self):
         claims = Claim.objects.published().for_list()
         if self.request.GET.get("sort", "").lstrip("-") == "speaker":
-            # A published claim always has a speaker (Claim.publication_problems);
+            # A published claim always has a speaker (workflow.publication_problems);
             # saying so makes the speaker join an inner one, which the database
             # can walk in name order. Only then: on other orders the test would
             # read every row a deep page skips.
             claims = claims.filter(speaker__isnull=False)
         return claims
 
-    def get_table_pagination(self, table):
-        pagination = super().get_table_pagination(table)
-        per_page = self.request.GET.get("per_page", "")
-        if per_page.isdigit() and int(per_page) in PAGE_SIZES:
-            pagination["per_page"] = int(per_page)
-        # The same filters count the same, however sorted or paged.
-        pagination["count_key"] = self.filters_key
-        return pagination
+    def get(self, request):
+        filters = self.filterset_class(request.GET or None, queryset=self.get_queryset())
+        valid = not filters.is_bound or filters.is_valid()
+        table = self.table_class(filters.qs if valid else filters.queryset.none())
+        fmt = request.GET.get(self.export_param)
+        if valid and fmt in exports.FORMATS:
+            # The rows in the order the table shows them, all of them.
+            RequestConfig(request, paginate=False).configure(table)
+            return exports.export(fmt, table.data.data, _base_url(request))
+        key = filters_key(request, filters)
+        RequestConfig(request, paginate=self.pagination(request, key)).configure(table)
+        return render(request, self.template_name, self.context(request, filters, table, key))
 
-    @cached_property
-    def filters_key(self):
-        """The filters asked for, as a cache key."""
-        fields = self.filterset.form.fields
-        return cache_key("claims", {k: v for k, v in self.request.GET.items() if k in fields})
+    def pagination(self, request, key):
+        # ?page= and ?per_page= are read by RequestConfig; the same filters
+        # count the same, however sorted or paged.
+        return {"paginator_class": BoundedPaginator, "count_key": key}
 
-    def create_export(self, export_format):
-        table = self.get_table(**self.get_table_kwargs())
-        # The rows in the order the table shows them, all of them.
-        queryset = table.data.data
-        base_url = self.request.build_absolute_uri("/")[:-1]
-        return exports.export(export_format, queryset, base_url)
-
-    def render_to_response(self, context, **kwargs):
-        if self.request.GET.get(self.export_trigger_param) in exports.FORMATS:
-            if self.filterset.is_bound and not self.filterset.is_valid():
-                return super(ExportMixin, self).render_to_response(context, **kwargs)
-            return self.create_export(self.request.GET[self.export_trigger_param])
-        return super(ExportMixin, self).render_to_response(context, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        table = context["table"]
-        asked = self.request.GET.get("page", "1")
+    def context(self, request, filters, table, key):
+        context = {
+            "filter": filters,
+            "table": table,
+            "page_sizes": PAGE_SIZES,
+            "export_formats": exports.FORMATS,
+        }
+        asked = request.GET.get("page", "1")
         if asked.lstrip("-").isdigit() and int(asked) != table.page.number:
             context["page_notice"] = (
                 f"There is no page {asked}; this is page {table.page.number} "
                 f"of {table.paginator.num_pages}."
             )
-        context["page_sizes"] = PAGE_SIZES
-        context["export_formats"] = exports.FORMATS
         # The form's fields, rendered from the query string alone, are kept by
         # it; a form with errors (which can name what the database holds) is not.
-        if not self.filterset.form.errors:
-            context["filters_key"] = self.filters_key
+        if not filters.form.errors:
+            context["filters_key"] = key
             context["filters_seconds"] = COUNTS_SECONDS
         return context
+
+
+def filters_key(request, filters):
+    """The filters asked for, as a cache key."""
+    fields = filters.form.fields
+    return cache_key("claims", {k: v for k, v in request.GET.items() if k in fields})
 
 
 # --- One claim, and two side by side ------------------------------------------------------

@@ -630,3 +630,33 @@ def test_only_web_addresses_become_links(client, story):
     html = page(client, reverse("claims:source_detail", args=["report"]))
     assert 'href="javascript:' not in html and "javascript:alert(1)" in html
     assert 'href="https://web.archive.org/x"' in html
+
+
+def _download_queries(client, params):
+    """The queries a download of the list runs, the streamed body read whole."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("claims:claim_list"), params)
+        body = b"".join(response.streaming_content)
+    return len(queries), body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_download_of_the_seed_runs_four_queries_at_most(client, seed, fmt):
+    count, body = _download_queries(client, {"_export": fmt})
+    assert count <= 4
+    assert b"dmitry-peskov-no-credible-evidence-2016-02-10" in body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_each_further_chunk_of_a_download_runs_three_queries_at_most(client, monkeypatch, fmt):
+    topic = make_topic()
+    for n in range(7):
+        claim = published(slug=f"chunked-{n}")
+        claim.topics.add(topic)
+        claim.accused.add(make_speaker())
+    monkeypatch.setattr("claims.exports.CHUNK", 2)
+    count, body = _download_queries(client, {"_export": fmt})
+    chunks = 4  # 7 claims, 2 a chunk
+    assert count <= 4 + 3 * (chunks - 1)
+    assert all(f"chunked-{n}".encode() in body for n in range(7))
+    assert body.count(topic.name.encode()) == 7

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission
 from claims import workflow
 from claims.models import Citation, Claim, Figure, Speaker
 
-from .conftest import make_citation, make_claim, make_source, make_speaker
+from .factories import make_citation, make_claim, make_source, make_speaker
 
 DRAFT, REVIEW = Claim.Status.DRAFT, Claim.Status.IN_REVIEW
 PUBLISHED, WITHDRAWN = Claim.Status.PUBLISHED, Claim.Status.WITHDRAWN
