@@ -818,14 +818,15 @@ def test_the_export_does_not_keep_its_queries_when_debug_is_on(settings, monkeyp
     from django.db import connection
 
     from claims import exchange
+    from claims.exchange import export
 
-    monkeypatch.setattr(exchange, "CHUNK", 2)
+    monkeypatch.setattr(export, "CHUNK", 2)
     for n in range(10):
         make_claim(text=f"Claim {n}.")
     settings.DEBUG = True
     connection.queries_log.clear()
     kept = []
     plan = exchange.Plan(exchange.Selection())
-    for _ in exchange._batches(exchange.rows(plan)):
+    for _ in export._batches(exchange.rows(plan)):
         kept.append(len(connection.queries_log))
     assert len(kept) > 5 and max(kept) < 10, kept

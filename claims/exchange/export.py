@@ -20,8 +20,8 @@ from django.core import serializers
 from django.db import reset_queries
 from django.db.models import Prefetch
 
-from .db import id_list
-from .models import (
+from ..db import id_list
+from ..models import (
     Citation,
     Claim,
     Figure,
@@ -32,6 +32,20 @@ from .models import (
     Topic,
     links_of,
 )
+
+__all__ = [
+    "CHUNK",
+    "FORMATS",
+    "MODELS",
+    "ORDER",
+    "Plan",
+    "Selection",
+    "exported_fields",
+    "format_for",
+    "open_output",
+    "rows",
+    "write",
+]
 
 FORMATS = ("json", "jsonl", "yaml", "xml")
 CHUNK = 500  # rows per query: memory follows this, not the size of the data
