@@ -34,6 +34,9 @@ def truncate(value, precision):
     return value
 
 
+# The sort date of a claim whose date is not stated: before every real one.
+UNDATED = datetime.date(1, 1, 1)
+
 # How a reader types a date in a filter or a download's query string.
 DATE_FORMATS = "2016, 2016-02 or 2016-02-10"
 _TYPED = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

@@ -241,7 +241,7 @@ def test_downloads_read_a_few_queries_per_chunk_never_per_row(client, monkeypatc
 
 
 def test_an_organisation_page_names_a_bounded_number_of_members(client, monkeypatch):
-    monkeypatch.setattr("claims.views.MEMBERS", 3)
+    monkeypatch.setattr("claims.selectors.MEMBERS", 3)
     body = make_speaker(name="Big Body", slug="big-body", kind="government")
     for n in range(5):
         member = make_speaker(name=f"Member {n}")
