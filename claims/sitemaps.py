@@ -23,7 +23,7 @@ class ClaimSitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # None in the index: Django's default reads every published claim
-        # (12 s at a million), and the newest change would still need a scan
+        # (docs/performance.md), and the newest change would still need a scan
         # of them all. Each page of the section gives every claim's own.
         return None
 

@@ -241,7 +241,7 @@ class _Linked(list):
 def _with_links(claims):
     """Claims with their topics and accused parties, in natural-key order,
     read a chunk at a time (claims.models.links_of). Lighter than a
-    QuerySet per claim and field, which would hold 10 MB more per chunk."""
+    QuerySet per claim and field, which would hold far more per chunk."""
     while chunk := list(islice(claims, CHUNK)):
         ids = [claim.pk for claim in chunk]
         linked = {
@@ -264,7 +264,7 @@ def _batches(objects):
             yield model, batch
             batch = []
             # With DEBUG on, Django keeps the last 9,000 queries, each with its
-            # list of ids: at a million claims, 16 MB more than the export needs.
+            # list of ids: at a million claims, far more than the export needs.
             reset_queries()
         model = type(obj)
         batch.append(obj)

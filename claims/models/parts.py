@@ -156,7 +156,7 @@ class Figure(models.Model):
         # Most figures are attributed to no one and part of nothing. Indexes
         # of the rows that are: with every row NULL in a full index, SQLite's
         # statistics say a lookup matches every figure, and it scanned them
-        # all (350 ms at 1M claims) to decide whether a speaker is public.
+        # all to decide whether a speaker is public (docs/performance.md).
         indexes = [
             models.Index(
                 fields=["attributed_to"],

@@ -12,8 +12,8 @@ def links_of(name, claim_ids, order_by, fields=None):
 
     Two plain queries, the link rows by claim and then the objects by id:
     joined, SQLite's planner walks every speaker and tests each against the
-    claims when the link table is empty and has no statistics (480 ms for
-    2,000 claims, against 1 ms). An object deleted between the two is left out."""
+    claims when the link table is empty and has no statistics
+    (docs/performance.md). An object deleted between the two is left out."""
     field = Claim._meta.get_field(name)
     claim_column = f"{field.m2m_field_name()}_id"
     target_column = f"{field.m2m_reverse_field_name()}_id"
