@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import charts, search
 from .db import generic_plans
@@ -161,7 +162,7 @@ def speaker_page(slug):
         try:
             speaker = Speaker.objects.public().get(slug=slug)
         except Speaker.DoesNotExist:
-            raise Http404("No speaker has this address.") from None
+            raise Http404(_("No speaker has this address.")) from None
         organisations = list(speaker.organisations.public().order_by("name"))
     if speaker.is_person:
         statements = Claim.objects.published().by_speaker(speaker)
@@ -233,7 +234,7 @@ def source_page(slug):
     try:
         source = Source.objects.visible().select_related("publisher").get(slug=slug)
     except Source.DoesNotExist:
-        raise Http404("No public source has this address.") from None
+        raise Http404(_("No public source has this address.")) from None
     # Joined to their claims, not "claim in published claims": the database
     # would gather every published claim first.
     citations = (

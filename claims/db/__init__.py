@@ -1,6 +1,6 @@
 """What differs between SQLite and PostgreSQL outside search, behind one
 interface: the backend module for the database in use is chosen here, by
-its vendor, and nowhere else (search chooses its own in claims.search).
+its vendor, and nowhere else (`backend_of` chooses search's backend too).
 
 - `id_list(ids)`: a subquery over many ids passed as one parameter;
 - `first_unused_id(model)`: the id after every one the table has given out;
@@ -20,6 +20,7 @@ from .expressions import RowTest
 __all__ = [
     "RowTest",
     "backend",
+    "backend_of",
     "first_unused_id",
     "generic_plans",
     "id_list",
@@ -31,18 +32,25 @@ BACKENDS = {"sqlite": "sqlite", "postgresql": "postgresql"}
 
 
 @functools.cache
-def _module(vendor):
+def _module(package, vendor):
     try:
-        return import_module(f"{__name__}.{BACKENDS[vendor]}")
+        return import_module(f"{package}.{BACKENDS[vendor]}")
     except KeyError:
         raise NotImplementedError(
             f"Counterclaim runs on SQLite or PostgreSQL, not {vendor}."
         ) from None
 
 
+def backend_of(package, connection):
+    """The module of `package` (one module per database, named as in
+    BACKENDS) for `connection`'s database: the one place that asks which
+    database a connection is to (search chooses its backend here too)."""
+    return _module(package, connection.vendor)
+
+
 def backend(using=None):
     """The module for the database of `using` (a connection; the default one)."""
-    return _module((using or connection).vendor)
+    return backend_of(__name__, using or connection)
 
 
 def id_list(ids):
