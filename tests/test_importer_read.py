@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from claims.importer import ImportFailed, read
+from claims.exchange.importer import ImportFailed, read
 
 TOPIC = {"model": "claims.topic", "fields": {"slug": "a", "name": "A"}}
 
