@@ -49,22 +49,19 @@ def test_an_empty_file_is_refused(tmp_path):
     assert refusal(path) == "empty.json: the file is empty"
 
 
-def test_a_fixture_that_is_an_object_not_a_list_is_refused(tmp_path):
-    path = tmp_path / "one.json"
-    path.write_text(json.dumps(TOPIC))
-    assert refusal(path) == "one.json: a fixture is a list of objects"
+@pytest.mark.parametrize(
+    ("name", "text"), [("one.json", json.dumps(TOPIC)), ("one.yml", "model: claims.topic\n")]
+)
+def test_a_fixture_that_is_an_object_not_a_list_is_refused(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    assert refusal(path) == f"{name}: a fixture is a list of objects"
 
 
 def test_yaml_is_read_whole_and_named_by_item(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text("- model: claims.topic\n  fields: {slug: a, name: A}\n- " + json.dumps(TOPIC))
     assert list(read(path)) == [("f.yaml item 1", TOPIC), ("f.yaml item 2", TOPIC)]
-
-
-def test_yaml_that_is_not_a_list_is_refused(tmp_path):
-    path = tmp_path / "one.yml"
-    path.write_text("model: claims.topic\n")
-    assert refusal(path) == "one.yml: a fixture is a list of objects"
 
 
 def test_malformed_yaml_is_refused_naming_the_line(tmp_path):

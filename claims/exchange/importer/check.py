@@ -1,6 +1,5 @@
-"""Checking a batch before anything of it is written: parsing field values
-and keys, resolving keys, the model's rules and constraints, choices,
-read-only fields, permissions, corrections; and, at the end, publication."""
+"""Checking a batch before any of it is written (values, keys, rules, choices,
+read-only fields, permissions, corrections), and publication at the end."""
 
 from django.core.exceptions import ValidationError
 from django.db import models, reset_queries
@@ -531,7 +530,7 @@ def check_publication(file):
     )
     published = (
         Claim.objects.filter(pk__in=file.given(Claim), status=Claim.Status.PUBLISHED)
-        .annotate(import_position=file.position_of_claim(Claim._meta.db_table))
+        .annotate(import_position=file.position_in_file(Claim))
         .prefetch_related(citations)
         .order_by("pk")
     )

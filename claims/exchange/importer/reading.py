@@ -1,6 +1,5 @@
-"""Reading a fixture file: its objects one at a time, whatever the format
-(JSON, JSONL, XML, YAML; gzip by content), and what is wrong with a file
-that cannot be read, naming where."""
+"""Reading a fixture file: its objects one at a time in any format (gzip by
+content), or why the file cannot be read, naming where."""
 
 import gzip
 import io

@@ -32,10 +32,6 @@ class Importer:
         self.objects = 0  # objects read
         self.file = ImportFile(self.path.name, user, correction_note)
 
-    @property
-    def report(self):
-        return self.file.report
-
     def run(self, dry_run=False):
         """Read, check and write the file in one transaction. Raises
         ImportFailed, having written nothing, when there is a problem

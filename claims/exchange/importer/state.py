@@ -160,12 +160,12 @@ class ImportFile:
             [model._meta.model_name],
         )
 
-    def position_of_claim(self, table):
-        """An annotation: where in the file a row of claims `table` was given."""
+    def position_in_file(self, model):
+        """An annotation: where in the file a row of `model` was given."""
         return RawSQL(  # nosec B611 (the temporary table's fixed name; values are parameters)
-            f"SELECT position FROM {SEEN} WHERE model = 'claim' "  # nosec B608 (the temporary table's fixed name; values are parameters)
-            f"AND {SEEN}.id = {table}.id",
-            [],
+            f"SELECT position FROM {SEEN} WHERE model = %s "  # nosec B608 (the temporary table's fixed name; values are parameters)
+            f"AND {SEEN}.id = {model._meta.db_table}.id",
+            [model._meta.model_name],
         )
 
     def remember(self, rows):

@@ -1,6 +1,5 @@
-"""Writing what a batch checked: bulk creates and updates, many-to-many
-links, history, corrections records; at the end, the parts the file dropped
-and the search documents of the claims it touched."""
+"""Writing a checked batch in bulk (rows, links, history, corrections); at the
+end, deleting the parts the file dropped and refreshing search documents."""
 
 from contextlib import contextmanager
 
