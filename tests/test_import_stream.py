@@ -8,8 +8,9 @@ import tracemalloc
 import pytest
 from django.db import connection
 
-from claims import importer as importing
 from claims.exchange import MODELS
+from claims.exchange.importer import Importer, reading, state
+from claims.exchange.importer import run as running
 from claims.models import Claim, Correction, Figure, Topic
 
 from .fixture_files import (
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def small_batches(monkeypatch):
     """Seven objects a batch: the seed (140 objects) takes twenty."""
-    monkeypatch.setattr(importing, "OBJECTS_PER_BATCH", 7)
+    monkeypatch.setattr(running, "OBJECTS_PER_BATCH", 7)
 
 
 def history_counts():
@@ -126,7 +127,7 @@ def test_a_key_naming_a_later_object_of_another_model_leads_nowhere(
 
 
 def test_truncated_json_names_the_line_and_column(db, importer, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "READ_SIZE", 16)  # the buffer slides many times
+    monkeypatch.setattr(reading, "READ_SIZE", 16)  # the buffer slides many times
     topics = [
         {"model": "claims.topic", "fields": {"slug": f"t{n}", "name": f"T{n}"}} for n in range(3)
     ]
@@ -141,7 +142,7 @@ def test_truncated_json_names_the_line_and_column(db, importer, tmp_path, monkey
 
 
 def test_garbled_json_names_the_position(db, importer, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "READ_SIZE", 8)
+    monkeypatch.setattr(reading, "READ_SIZE", 8)
     path = tmp_path / "garbled.json"
     path.write_text(
         '[\n{"model": "claims.topic", "fields": {"slug": "a", "name": "A"}},\n'
@@ -153,7 +154,7 @@ def test_garbled_json_names_the_position(db, importer, tmp_path, monkeypatch):
 
 
 def test_problems_kept_are_capped_and_the_rest_counted(db, importer, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_PROBLEMS", 5)
+    monkeypatch.setattr(state, "MAX_PROBLEMS", 5)
     topics = [
         {"model": "claims.topic", "fields": {"slug": f"t{n}", "name": f"T{n}", "colour": "red"}}
         for n in range(12)
@@ -168,7 +169,7 @@ def test_problems_kept_are_capped_and_the_rest_counted(db, importer, tmp_path, m
 
 
 def test_the_importer_never_holds_more_than_a_batch(db, importer, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "OBJECTS_PER_BATCH", 10)
+    monkeypatch.setattr(running, "OBJECTS_PER_BATCH", 10)
     read = {"count": 0}
 
     def source(path):
@@ -183,14 +184,14 @@ def test_the_importer_never_holds_more_than_a_batch(db, importer, tmp_path, monk
             )
 
     ahead = []
-    take = importing.Importer._take
+    take = Importer._take
 
     def spy(self, batch, next_label):
         ahead.append(read["count"] - self.objects)  # read but not yet checked
         take(self, batch, next_label)
 
-    monkeypatch.setattr(importing, "read", source)
-    monkeypatch.setattr(importing.Importer, "_take", spy)
+    monkeypatch.setattr(running, "read", source)
+    monkeypatch.setattr(Importer, "_take", spy)
     import_file(tmp_path / "made.json")
     assert Topic.objects.count() == 95
     assert len(ahead) == 10 and max(ahead) <= 11  # a batch and the object after it
@@ -199,7 +200,7 @@ def test_the_importer_never_holds_more_than_a_batch(db, importer, tmp_path, monk
 def reading_peak(path):
     tracemalloc.start()
     try:
-        assert sum(1 for _ in importing.read(path)) > 0
+        assert sum(1 for _ in reading.read(path)) > 0
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

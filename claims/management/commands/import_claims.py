@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.importer import OBJECTS_PER_BATCH, Importer, ImportFailed
+from claims.exchange.importer import OBJECTS_PER_BATCH, Importer, ImportFailed
 
 
 class Command(BaseCommand):
