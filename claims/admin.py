@@ -155,7 +155,7 @@ class CitationInline(admin.TabularInline):
 
 class FigureFormSet(BaseInlineFormSet):
     """The figures of a published claim change only with a correction note
-    (workflow.substantive_changes compares them as stored and as submitted)."""
+    (workflow.figures_changed compares them as stored and as submitted)."""
 
     changes = ()
 
@@ -164,14 +164,14 @@ class FigureFormSet(BaseInlineFormSet):
         claim = self.instance
         if not claim.pk or claim.stored_status() != Claim.Status.PUBLISHED:
             return
-        stored = {id(form) for form in self.initial_forms}
+        stored = self.initial_forms
         submitted = [
             form.cleaned_data if form.has_changed() else form.initial
             for form in self.forms
-            if not self._should_delete_form(form) and (id(form) in stored or form.has_changed())
+            if not self._should_delete_form(form) and (form in stored or form.has_changed())
         ]
-        stored = [form.initial for form in self.initial_forms]
-        self.changes = workflow.substantive_changes(claim, claim, stored, submitted)
+        if workflow.figures_changed([form.initial for form in stored], submitted):
+            self.changes = [workflow.FIGURES]
         if self.changes and not claim.correction_note:
             raise ValidationError(workflow.correction_needed_message(self.changes))
 

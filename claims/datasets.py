@@ -71,9 +71,7 @@ def build(base_url):
     with transaction.atomic():  # one consistent view of the data
         stamp = fingerprint()
         plan = exchange.Plan(exchange.Selection(published_only=True))
-        counts = {
-            f"claims.{model._meta.model_name}": rows.count() for model, rows in plan.querysets()
-        }
+        counts = {model._meta.label_lower: rows.count() for model, rows in plan.querysets()}
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
         fixture = staging / FILES[0][0]
         with exchange.open_output(fixture) as stream:

@@ -84,10 +84,10 @@ class ClaimListView(View):
             RequestConfig(request, paginate=False).configure(table)
             return exports.export(fmt, table.data.data, _base_url(request))
         key = filters_key(request, filters)
-        RequestConfig(request, paginate=self.pagination(request, key)).configure(table)
+        RequestConfig(request, paginate=self.pagination(key)).configure(table)
         return render(request, self.template_name, self.context(request, filters, table, key))
 
-    def pagination(self, request, key):
+    def pagination(self, key):
         # ?page= and ?per_page= are read by RequestConfig; the same filters
         # count the same, however sorted or paged.
         return {"paginator_class": BoundedPaginator, "count_key": key}

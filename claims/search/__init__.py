@@ -64,8 +64,9 @@ def ranked_ids(query, limit):
 
 
 def _claims_table(apps):
-    model = apps.get_model("claims", "Claim") if apps is not None else None
-    return model._meta.db_table if model is not None else "claims_claim"
+    """The claims table's name as a migration's models have it (as the
+    current model has it when called without them)."""
+    return [] if apps is None else [apps.get_model("claims", "Claim")._meta.db_table]
 
 
 def install_index(apps=None, schema_editor=None):
@@ -73,11 +74,11 @@ def install_index(apps=None, schema_editor=None):
     migration that makes SQLite rebuild the claims table (which drops its
     triggers) must call it."""
     chosen = backends.for_connection(schema_editor.connection)
-    for statement in chosen.index_statements(_claims_table(apps)):
+    for statement in chosen.index_statements(*_claims_table(apps)):
         schema_editor.execute(statement)
 
 
 def remove_index(apps=None, schema_editor=None):
     chosen = backends.for_connection(schema_editor.connection)
-    for statement in chosen.remove_statements(_claims_table(apps)):
+    for statement in chosen.remove_statements(*_claims_table(apps)):
         schema_editor.execute(statement)

@@ -228,7 +228,7 @@ def _leads_nowhere(batch, skipped, item, name, model, key):
         return
     if model is item.model and where in batch.flawed:
         return  # it did not wait for later objects of its model: its problem is said
-    label = f"claims.{model._meta.model_name}"
+    label = model._meta.label_lower
     batch.problem(where, name, f"no {label} with the natural key {list(key)}")
 
 
@@ -306,7 +306,7 @@ def _check_pairs_standing(batch, pairs, file):
         else:
             message = "these two claims are already paired the other way round"
             batch.problem(describe(item), "", message)
-    if batch.replaced and not file.user.has_perm("claims.delete_rebuttal"):
+    if batch.replaced and not file.user.has_perm(workflow.permission("delete", Rebuttal)):
         plural = Rebuttal._meta.verbose_name_plural
         batch.problem(file.name, "", f"{file.user} may not delete {plural}")
 

@@ -16,7 +16,7 @@ __all__ = [
     "natural_key",
 ]
 
-LABELS = {f"claims.{m._meta.model_name}": m for m in MODELS}
+LABELS = {m._meta.label_lower: m for m in MODELS}
 
 # The parts of a claim, keyed by its slug; what is fetched with each.
 PARTS = {

@@ -48,7 +48,7 @@ class Report:
 
     def lines(self):
         for model in MODELS:
-            label = f"claims.{model._meta.model_name}"
+            label = model._meta.label_lower
             counts = [
                 f"{getattr(self, kind).get(label, 0)} {kind}"
                 for kind in ("created", "updated", "unchanged", "deleted")

@@ -53,7 +53,7 @@ class Item:
 
     @property
     def label(self):
-        return f"claims.{self.model._meta.model_name}"
+        return self.model._meta.label_lower
 
     def references(self):
         """(model, key) of every object it names."""

@@ -199,7 +199,7 @@ def delete(file, model, objs):
     collector = Collector(using=model.objects.db)
     collector.collect(objs)
     _, counts = collector.delete()
-    label = f"claims.{model._meta.model_name}"
+    label = model._meta.label_lower
     deleted = file.report.deleted
     deleted[label] = deleted.get(label, 0) + counts.get(model._meta.label, 0)
 
@@ -240,7 +240,7 @@ def dropped(file):
     for model in PARTS:
         rows = model.objects.filter(claim__in=claims).exclude(pk__in=file.given(model))
         if rows.exists():
-            if not file.user.has_perm(f"claims.delete_{model._meta.model_name}"):
+            if not file.user.has_perm(workflow.permission("delete", model)):
                 plural = model._meta.verbose_name_plural
                 file.problem(file.name, "", f"{file.user} may not delete {plural}")
             found[model] = rows
