@@ -69,6 +69,28 @@ class FuzzyDate:
         except ValueError:
             raise ValueError(f"“{text}” is not a date that exists.") from None
 
+    @classmethod
+    def parse_as(cls, text, written):
+        """The date `text` written in the format `written` (one of WRITTEN),
+        at the precision the format gives; ValueError saying what is wrong."""
+        text = " ".join(str(text).split())
+        if written == WORDS:
+            return _from_words(text)
+        if written == EXCEL:
+            return _from_serial(text)
+        pattern, precision = _WRITTEN[written]
+        match = pattern.fullmatch(text)
+        if not match:
+            raise ValueError(f"“{text}” is not a date written {written}.")
+        parts = match.groupdict()
+        try:
+            value = datetime.date(
+                int(parts["year"]), int(parts.get("month") or 1), int(parts.get("day") or 1)
+            )
+        except ValueError:
+            raise ValueError(f"“{text}” is not a date that exists.") from None
+        return cls(value, precision)
+
     @property
     def start(self):
         return truncate(self.value, self.precision)
@@ -94,6 +116,79 @@ class FuzzyDate:
 
     def __str__(self):
         return _words(self.start, self.precision, translation.get_language())
+
+
+# How dates are written in the files people import, and the precision each gives.
+WORDS = "words"  # "February 2016", "5 Feb 2016", "10 февраля 2016", "2016"
+EXCEL = "excel"  # a spreadsheet's date serial number, e.g. 42401 for 2016-02-01
+_Y, _M, _D = r"(?P<year>\d{4})", r"(?P<month>\d{1,2})", r"(?P<day>\d{1,2})"
+_WRITTEN = {
+    "DD.MM.YYYY": (re.compile(rf"{_D}\.{_M}\.{_Y}"), Precision.DAY),
+    "DD/MM/YYYY": (re.compile(rf"{_D}/{_M}/{_Y}"), Precision.DAY),
+    "MM/DD/YYYY": (re.compile(rf"{_M}/{_D}/{_Y}"), Precision.DAY),
+    "YYYY-MM-DD": (re.compile(rf"{_Y}-{_M}-{_D}"), Precision.DAY),
+    "MM.YYYY": (re.compile(rf"{_M}\.{_Y}"), Precision.MONTH),
+    "YYYY-MM": (re.compile(rf"{_Y}-{_M}"), Precision.MONTH),
+    "YYYY": (re.compile(_Y), Precision.YEAR),
+}
+WRITTEN = (*_WRITTEN, WORDS, EXCEL)
+
+# Month names in English, Russian (both cases) and French, full and short.
+_MONTHS = {}
+for _number, _names in enumerate(
+    [
+        "january jan январь января янв janvier",
+        "february feb февраль февраля фев февр février fevrier",
+        "march mar март марта мар mars",
+        "april apr апрель апреля апр avril",
+        "may май мая mai",
+        "june jun июнь июня июн juin",
+        "july jul июль июля июл juillet",
+        "august aug август августа авг août aout",
+        "september sep sept сентябрь сентября сен сент septembre",
+        "october oct октябрь октября окт octobre",
+        "november nov ноябрь ноября ноя нояб novembre",
+        "december dec декабрь декабря дек décembre decembre",
+    ],
+    start=1,
+):
+    _MONTHS.update(dict.fromkeys(_names.split(), _number))
+_IN_WORDS = re.compile(
+    r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+)?(?:(?P<month>[^\W\d_]+)\.?,?\s+)?(?P<year>\d{4})"
+    r"|(?P<month2>[^\W\d_]+)\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year2>\d{4})"
+)
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _from_words(text):
+    match = _IN_WORDS.fullmatch(text.casefold().replace("ё", "е"))
+    if not match:
+        raise ValueError(f"“{text}” is not a date in words, such as “February 2016”.")
+    parts = match.groupdict()
+    day = parts["day"] or parts["day2"]
+    name = parts["month"] or parts["month2"]
+    year = int(parts["year"] or parts["year2"])
+    month = _MONTHS.get(name.replace("ё", "е")) if name else None
+    if name and month is None:
+        raise ValueError(f"“{text}”: “{name}” is not the name of a month.")
+    if day and not month:
+        raise ValueError(f"“{text}” is not a date in words, such as “February 2016”.")
+    try:
+        value = datetime.date(year, month or 1, int(day) if day else 1)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a date that exists.") from None
+    precision = Precision.DAY if day else Precision.MONTH if month else Precision.YEAR
+    return FuzzyDate(value, precision)
+
+
+def _from_serial(text):
+    try:
+        serial = float(text)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a spreadsheet date number.") from None
+    if not 1 <= serial < 2_958_466:  # 1900-01-01 to 9999-12-31
+        raise ValueError(f"“{text}” is not a spreadsheet date number.")
+    return FuzzyDate(_EXCEL_EPOCH + datetime.timedelta(days=int(serial)), Precision.DAY)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -740,8 +740,23 @@ def test_first_publication_is_not_a_field_to_set(seed, tmp_path, editor, importe
         if obj["model"] == "claims.claim" and obj["fields"]["slug"] == PESKOV:
             obj["fields"]["first_published_at"] = None
     editor.user_permissions.add(*Permission.objects.filter(codename__startswith="change_"))
-    message = rejected(write_json(tmp_path, objects), user="editor")
-    assert "first_published_at: editor may not change it" in message
+    before = Claim.objects.get(slug=PESKOV).first_published_at
+    # Publication time is history: kept as stored, and the report says so.
+    report = import_file(write_json(tmp_path, objects), "editor")
+    assert "first publication times kept as stored: 1 claim(s)" in report
+    assert Claim.objects.get(slug=PESKOV).first_published_at == before
+    # Asked to take the file's, only someone who may publish may.
+    with pytest.raises(CommandError) as refused:
+        import_file(write_json(tmp_path, objects), "editor", "--publication-times", "file")
+    assert "first_published_at: editor may not change it" in str(refused.value)
+    assert Claim.objects.get(slug=PESKOV).first_published_at == before
+    later = before + datetime.timedelta(days=3)
+    for obj in objects:
+        if obj["model"] == "claims.claim" and obj["fields"]["slug"] == PESKOV:
+            obj["fields"]["first_published_at"] = later.isoformat()
+    report = import_file(write_json(tmp_path, objects), "importer", "--publication-times", "file")
+    assert "first publication times changed: 1 claim(s)" in report
+    assert Claim.objects.get(slug=PESKOV).first_published_at == later
 
     new = {
         "model": "claims.claim",

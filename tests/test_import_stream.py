@@ -161,8 +161,22 @@ def test_problems_kept_are_capped_and_the_rest_counted(db, importer, tmp_path, m
     ]
     message = rejected(write_json(tmp_path, topics))
     assert "12 problem(s)" in message
-    assert message.count("colour: no such field") == 5
-    assert "… and 7 more" in message
+    # Problems of one kind are one line, counted in full, naming the first places.
+    assert message.count("colour: no such field") == 1
+    places = ", ".join(f"crafted.json object {n}" for n in range(1, 11))
+    assert f"12 times ({places}, …): colour: no such field on claims.topic" in message
+
+
+def test_problems_of_different_kinds_are_told_apart(db, importer, tmp_path):
+    topics = [
+        {"model": "claims.topic", "fields": {"slug": f"t{n}", "name": f"T{n}", "colour": "red"}}
+        for n in range(3)
+    ] + [{"model": "claims.topic", "fields": {"slug": "x", "name": "X", "shade": "red"}}]
+    message = rejected(write_json(tmp_path, topics))
+    assert "3 times (crafted.json object 1, crafted.json object 2, crafted.json object 3)" in (
+        message
+    )
+    assert "crafted.json object 4 (claims.topic [x]): shade: no such field" in message
 
 
 # --- Memory -----------------------------------------------------------------------------------

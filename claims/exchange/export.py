@@ -24,7 +24,9 @@ from ..db import id_list
 from ..models import (
     Citation,
     Claim,
+    ExternalId,
     Figure,
+    Mapping,
     Measure,
     Rebuttal,
     Source,
@@ -38,6 +40,7 @@ __all__ = [
     "FORMATS",
     "MODELS",
     "ORDER",
+    "PRIVATE",
     "Plan",
     "Selection",
     "exported_fields",
@@ -50,8 +53,11 @@ __all__ = [
 FORMATS = ("json", "jsonl", "yaml", "xml")
 CHUNK = 500  # rows per query: memory follows this, not the size of the data
 
-# Every model a fixture carries, in the order they load.
-MODELS = [Topic, Measure, Speaker, Source, Claim, Citation, Figure, Rebuttal]
+# Every model a fixture carries, in the order they load. The rows'
+# identifiers in other tables and the saved mappings are editors' data:
+# never in a published export.
+MODELS = [Topic, Measure, Speaker, Source, Claim, Citation, Figure, Rebuttal, ExternalId, Mapping]
+PRIVATE = {ExternalId, Mapping}
 ORDER = {
     Topic: ["slug"],
     Measure: ["slug"],
@@ -61,6 +67,8 @@ ORDER = {
     Citation: ["claim__slug", "source__slug", "role", "locator"],
     Figure: ["claim__slug", "position"],
     Rebuttal: ["claim__slug", "counterclaim__slug"],
+    ExternalId: ["namespace", "value"],
+    Mapping: ["slug"],
 }
 
 
@@ -201,7 +209,19 @@ class Plan:
                 self.figures.select_related("claim", "measure", "attributed_to", "part_of__claim"),
             ),
             (Rebuttal, self.rebuttals.select_related("claim", "counterclaim")),
+            *self._private(),
         ]
+
+    def _private(self):
+        if self.published_only:
+            return []
+        if self.selection.is_everything:
+            ids = ExternalId.objects.all()
+            mappings = [(Mapping, Mapping.objects.all())]
+        else:
+            ids = ExternalId.objects.filter(claim__in=self.claims)
+            mappings = []
+        return [(ExternalId, ids.select_related("claim")), *mappings]
 
     def count(self):
         return sum(rows.count() for _, rows in self.querysets())

@@ -4,7 +4,7 @@ evidence, with which numbers, and which statements answer which.
 Every model has a natural key, so fixtures move between databases without
 numeric ids, and a history of every change (django-simple-history). The
 modules import one another in one direction only (base, sql, speakers,
-evidence, sources, vocabulary, claims, parts); a model defined later is
+evidence, sources, vocabulary, claims, parts, imports); a model defined later is
 reached through a relation (`base.related`). Every name is re-exported
 here: import from `claims.models`.
 """
@@ -28,6 +28,7 @@ from .evidence import (
     HashedFieldFile,
     validate_evidence_file,
 )
+from .imports import ExternalId, ExternalIdQuerySet, Mapping
 from .parts import (
     Citation,
     CitationQuerySet,
@@ -57,9 +58,12 @@ __all__ = [
     "Correction",
     "CorrectionQuerySet",
     "EvidenceFileField",
+    "ExternalId",
+    "ExternalIdQuerySet",
     "Figure",
     "FigureQuerySet",
     "HashedFieldFile",
+    "Mapping",
     "Measure",
     "PublicSpeaker",
     "Rebuttal",

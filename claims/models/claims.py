@@ -5,7 +5,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
@@ -310,8 +310,8 @@ class Claim(StoredValues, models.Model):
         blank=True, help_text="Public: a short reason for the assessment."
     )
     internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     # Derived: the normalised words search looks in (see claims.search).
     # Never edited, exported or versioned; refresh_search_documents() keeps it.
     search_document = models.TextField(blank=True, editable=False, serialize=False)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Greatest, Least, Now
 from simple_history.models import HistoricalRecords
 
 from .. import workflow
@@ -297,7 +297,7 @@ class Rebuttal(models.Model):
         help_text="The editor's note. Say so when the source does not state that one "
         "statement answered the other.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     history = HistoricalRecords()
     objects = RebuttalQuerySet.as_manager()

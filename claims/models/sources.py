@@ -2,10 +2,12 @@
 
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 from ..choices import ClaimStatus
 from ..dates import FuzzyDate, Precision, precision_constraint, truncate
+from ..links import normal_url
 from ..routes import slug_url
 from .base import SlugQuerySet, language_code_validator, related
 from .evidence import EvidenceFileField, validate_evidence_file
@@ -58,6 +60,11 @@ class Source(models.Model):
         help_text="Usually a media outlet or NGO. Leave empty if not stated.",
     )
     url = models.URLField("URL", max_length=2000, blank=True)
+    # Derived: the URL's normal form (claims.links.normal_url), by which an
+    # import finds the source of an address however it is written.
+    url_key = models.CharField(
+        max_length=2000, blank=True, db_index=True, editable=False, serialize=False
+    )
     published_on = models.DateField(
         "publication date",
         null=True,
@@ -114,10 +121,10 @@ class Source(models.Model):
         help_text="Never shown to readers or exported publicly (e.g. to protect witnesses).",
     )
     internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
-    history = HistoricalRecords(m2m_fields=[relays])
+    history = HistoricalRecords(m2m_fields=[relays], excluded_fields=["url_key"])
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -137,9 +144,13 @@ class Source(models.Model):
         ]
         return f"Untitled ({', '.join(known)})" if known else f"Untitled ({self.slug})"
 
+    # Fields derived from others, set by clean() and save(): an import writes them too.
+    DERIVED_FIELDS = ("url_key",)
+
     def save(self, *args, **kwargs):
         if not self.file:
             self.file_sha256 = ""
+        self.url_key = normal_url(self.url) if self.url else ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -165,5 +176,6 @@ class Source(models.Model):
         return self.publisher.name if self.publisher else NOT_STATED
 
     def clean(self):
+        self.url_key = normal_url(self.url) if self.url else ""
         if self.published_on:
             self.published_on = truncate(self.published_on, self.published_precision)

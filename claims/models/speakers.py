@@ -1,11 +1,15 @@
 """Speakers: the people and bodies who make statements or are spoken about."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from ..routes import slug_url
+from ..text import name_key
 from .base import SlugQuerySet, count_of, related
 from .sql import PublicSpeaker
 
@@ -71,11 +75,20 @@ class Speaker(models.Model):
         limit_choices_to=~Q(kind="person"),
         help_text="Bodies this speaker belongs to or speaks for, e.g. Dmitry Peskov – Kremlin.",
     )
+    aliases = models.JSONField(
+        _("aliases"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Other names and spellings of this speaker, one per line, e.g. “SputnikNews”, "
+            "“Спутник”. Imports and the list's filters match names to speakers through these."
+        ),
+    )
     description = models.TextField(blank=True)
     website = models.URLField(max_length=500, blank=True)
     country = CountryField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     history = HistoricalRecords(m2m_fields=[organisations])
     objects = SpeakerQuerySet.as_manager()
@@ -101,3 +114,44 @@ class Speaker(models.Model):
     @property
     def is_person(self):
         return self.kind == self.Kind.PERSON
+
+    def names(self):
+        """Every name the speaker goes by: name, short name, then aliases."""
+        return [n for n in (self.name, self.short_name, *(self.aliases or [])) if n]
+
+    def name_keys(self):
+        return {name_key(n) for n in self.names()} - {""}
+
+    def clean(self):
+        aliases = self.aliases if self.aliases is not None else []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ValidationError({"aliases": _("Give the aliases as a list of names.")})
+        # Trimmed, each once (names that differ only in case or spacing are one).
+        kept, keys = [], {name_key(self.name), name_key(self.short_name)}
+        for alias in aliases:
+            alias = " ".join(alias.split())
+            if alias and name_key(alias) not in keys:
+                kept.append(alias)
+                keys.add(name_key(alias))
+        self.aliases = kept
+        clash = alias_clash(self)
+        if clash:
+            raise ValidationError({"aliases": clash})
+
+
+def alias_clash(speaker):
+    """Why the speaker's aliases cannot be kept: one of them is already a
+    name, short name or alias of another speaker (a name must lead to one
+    speaker), or None."""
+    mine = {name_key(a): a for a in speaker.aliases or [] if name_key(a)}
+    if not mine:
+        return None
+    others = Speaker.objects.exclude(pk=speaker.pk).only("slug", "name", "short_name", "aliases")
+    for other in others.iterator(chunk_size=2000):
+        for key in other.name_keys() & mine.keys():
+            return _("“%(alias)s” already names the speaker “%(other)s” (%(slug)s).") % {
+                "alias": mine[key],
+                "other": other.name,
+                "slug": other.slug,
+            }
+    return None

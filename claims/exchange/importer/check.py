@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ... import workflow
-from ...models import Citation, Claim, Figure, Rebuttal, Source
+from ...models import Citation, Claim, ExternalId, Figure, Rebuttal, Source
 from ..export import MODELS, exported_fields
 from .constraints import check_constraints, holds
 from .keys import LABELS, PARTS, as_int, describe, is_complete, is_key, natural_key
@@ -22,6 +22,7 @@ __all__ = [
     "check_publication",
     "check_repeats",
     "check_rules",
+    "fill_absent",
     "load_existing",
     "parse",
     "plan",
@@ -67,6 +68,9 @@ def parse(batch, position, raw):
         model_field = model._meta.get_field(name)
         present = name in values
         value = values.get(name)
+        if not present and batch.file.partial:
+            item.absent.add(name)  # kept as stored, or the default (fill_absent)
+            continue
         if model_field.many_to_many:
             if value in (None, ""):
                 value = []
@@ -137,6 +141,17 @@ def load_existing(batch):
     own objects with them."""
     wanted = _targets(batch)
     for model in MODELS:
+        if model is ExternalId:
+            by_namespace = {}
+            for namespace, value in wanted[model]:
+                by_namespace.setdefault(namespace, []).append(value)
+            for namespace, values in sorted(by_namespace.items()):
+                values.sort()
+                for start in range(0, len(values), BATCH):
+                    rows = model.objects.of_keys(namespace, values[start : start + BATCH])
+                    for obj in rows.select_related("claim"):
+                        batch.existing[(model, obj.natural_key())] = obj
+            continue
         if model in PARTS:
             slugs = sorted({key[0] for key in wanted[model]})
             for start in range(0, len(slugs), BATCH):
@@ -219,6 +234,28 @@ def resolve(batch, skipped):
             for key in keys:
                 if batch.target(related, key) is None:
                     _leads_nowhere(batch, skipped, item, name, related, key)
+
+
+def fill_absent(batch):
+    """In a partial import, the fields an object does not give: kept as
+    stored for an existing row; for a new one, the default, and a problem
+    when the field is required."""
+    for item in batch.items:
+        if not item.absent:
+            continue
+        where = describe(item)
+        for name in sorted(item.absent):
+            model_field = item.model._meta.get_field(name)
+            if model_field.many_to_many:
+                continue  # links not given are left as they are
+            if item.existing is not None:
+                setattr(
+                    item.instance, model_field.attname, getattr(item.existing, model_field.attname)
+                )
+            elif model_field in STAMPED:
+                setattr(item.instance, model_field.attname, timezone.now())
+            elif not (model_field.has_default() or model_field.blank or model_field.null):
+                batch.problem(where, name, "required field missing")
 
 
 def _leads_nowhere(batch, skipped, item, name, model, key):
@@ -343,13 +380,28 @@ def _check_read_only(batch, item, where, user):
                     "evidence files do not travel in fixtures; upload it in the admin",
                 )
     if item.model is Claim:
-        before = old.first_published_at if old else None
-        if comparable(obj.first_published_at) != comparable(before) and not (
-            workflow.may_publish(user)
-        ):
+        _check_publication_time(batch, item, where, user)
+
+
+def _check_publication_time(batch, item, where, user):
+    """Publication time is history: a claim published before keeps its
+    first publication time unless the import is told to take the file's
+    (publication_times) and the user may publish; the report counts both."""
+    obj, old, file = item.instance, item.existing, batch.file
+    before = old.first_published_at if old else None
+    differs = comparable(obj.first_published_at) != comparable(before)
+    given = "first_published_at" in item.fields
+    if before is not None and (not given or not file.publication_times):
+        if given and differs:
+            file.report.publication_times_kept += 1
+        obj.first_published_at = before
+    elif differs:
+        if not workflow.may_publish(user):
             batch.problem(where, "first_published_at", f"{user} may not change it")
-        if obj.status == Claim.Status.PUBLISHED and not obj.first_published_at:
-            obj.first_published_at = timezone.now()
+        elif before is not None:
+            file.report.publication_times_changed += 1
+    if obj.status == Claim.Status.PUBLISHED and not obj.first_published_at:
+        obj.first_published_at = timezone.now()
 
 
 def _check_unique_names(batch):

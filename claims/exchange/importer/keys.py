@@ -1,7 +1,7 @@
 """Natural keys: an object's key from its raw field values, whether a value
 is a key at all, and how a problem names the object."""
 
-from ...models import Citation, Figure, Rebuttal
+from ...models import Citation, ExternalId, Figure, Rebuttal
 from ..export import MODELS
 
 __all__ = [
@@ -39,6 +39,8 @@ def natural_key(model, values):
         return (first(values.get("claim")), as_int(values.get("position")))
     if model is Rebuttal:
         return (first(values.get("claim")), first(values.get("counterclaim")))
+    if model is ExternalId:
+        return (values.get("namespace"), values.get("value"))
     return (values.get("slug"),)
 
 

@@ -154,6 +154,11 @@ def _xml_fields(element):
             fields[node.get("name")] = [
                 [n.text or "" for n in value.findall("natural")] for value in node.findall("object")
             ]
+        elif node.get("type") == "JSONField":
+            try:
+                fields[node.get("name")] = json.loads(node.text or "null")
+            except json.JSONDecodeError:
+                fields[node.get("name")] = node.text  # said by the field's check
         elif node.get("rel") == "ManyToOneRel":
             fields[node.get("name")] = [n.text or "" for n in node.findall("natural")]
         else:

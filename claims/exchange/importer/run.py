@@ -26,11 +26,32 @@ class _DryRun(Exception):
 class Importer:
     """Imports one file: run() reads, checks and writes it a batch at a time."""
 
-    def __init__(self, path, user, progress=None, correction_note=""):
+    def __init__(
+        self,
+        path,
+        user,
+        progress=None,
+        correction_note="",
+        *,
+        entries=None,
+        partial=False,
+        publication_times=False,
+        reason="",
+    ):
+        """`entries`, when given, are the objects as (position, raw dict),
+        read by another reader (a spreadsheet's) from the file at `path`."""
         self.path = Path(path)
+        self.entries = entries
         self.progress = progress
         self.objects = 0  # objects read
-        self.file = ImportFile(self.path.name, user, correction_note)
+        self.file = ImportFile(
+            self.path.name,
+            user,
+            correction_note,
+            partial=partial,
+            publication_times=publication_times,
+            reason=reason,
+        )
 
     def run(self, dry_run=False):
         """Read, check and write the file in one transaction. Raises
@@ -54,7 +75,7 @@ class Importer:
                 if not file.stopped:
                     self._finish(dry_run)
                 if file.problems:
-                    raise ImportFailed(file.problems, file.more_problems)
+                    raise file.failure()
                 file.end()
                 if dry_run:
                     raise _DryRun
@@ -67,7 +88,7 @@ class Importer:
         """The objects OBJECTS_PER_BATCH at a time, each batch with the model
         label of the object after it (None after the last)."""
         batch = []
-        for entry in read(self.path):
+        for entry in self.entries if self.entries is not None else read(self.path):
             if len(batch) == OBJECTS_PER_BATCH:
                 yield batch, label_of(entry[1])
                 batch = []
@@ -90,6 +111,7 @@ class Importer:
         if next_label is not None:
             file.waiting = check.wait(batch, next_label)
         check.resolve(batch, file.skipped)
+        check.fill_absent(batch)
         check.check_repeats(batch, file)
         # The rules are checked on every object that parsed and resolved, so
         # one broken key does not hide another object's broken rule.
@@ -121,7 +143,7 @@ class Importer:
         go, then the published claims it changed are checked. After a
         problem, only the checks run."""
         file = self.file
-        parts = writing.dropped(file)
+        parts = {} if file.partial else writing.dropped(file)
         if Figure in parts:
             writing.correct_dropped_figures(file, parts[Figure])
         if file.problems:

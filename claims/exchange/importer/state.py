@@ -9,7 +9,7 @@ from django.db.models.expressions import RawSQL
 
 from ...models import Correction
 from ..export import MODELS
-from .outcome import Problem, Report
+from .outcome import Group, ImportFailed, Problem, Report, kind_of
 
 __all__ = [
     "BATCH",
@@ -49,6 +49,7 @@ class Item:
     instance: object = None
     existing: object = None
     relations: dict = field(default_factory=dict)  # fk name -> target key (or None)
+    absent: set = field(default_factory=set)  # fields a partial import's object leaves out
     many: dict = field(default_factory=dict)  # m2m name -> [target keys]
 
     @property
@@ -93,12 +94,19 @@ class ImportFile:
     waiting for the next batch, the report, and the temporary table SEEN of
     what the file has given (model, id, position, changed, published before)."""
 
-    def __init__(self, name, user, correction_note=""):
+    def __init__(
+        self, name, user, correction_note="", partial=False, publication_times=False, reason=""
+    ):
         self.name = name
         self.user = user
         self.correction_note = correction_note.strip()
-        self.reason = f"imported from {name}"
+        # A partial import's objects give some fields: the others keep their
+        # stored values, and the parts of a claim it does not give stay.
+        self.partial = partial
+        self.publication_times = publication_times  # take the file's first publication times
+        self.reason = reason or f"imported from {name}"
         self.problems = []  # the first MAX_PROBLEMS
+        self.groups = {}  # every problem, counted by kind (outcome.kind_of)
         self.more_problems = 0
         self.said = set()  # problems with the whole file already reported
         self.waiting = []  # (position, raw) of objects waiting for one of their own model
@@ -112,10 +120,15 @@ class ImportFile:
             if (field_name, message) in self.said:
                 return  # a problem with the whole file is said once, not once per batch
             self.said.add((field_name, message))
+        problem = Problem(where, field_name, message)
+        self.groups.setdefault(kind_of(problem), Group(problem)).add(problem)
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(where, field_name, message))
+            self.problems.append(problem)
         else:
             self.more_problems += 1
+
+    def failure(self):
+        return ImportFailed(self.problems, self.more_problems, list(self.groups.values()))
 
     @property
     def history(self):

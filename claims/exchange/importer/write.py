@@ -85,6 +85,7 @@ def write(batch, file):
             _refresh_ids(batch, item)
         if updated:
             fields = [f.name for f in concrete(model) if not f.auto_created]
+            fields += getattr(model, "DERIVED_FIELDS", ())
             model.objects.bulk_update([i.instance for i in updated], fields, batch_size=BATCH)
         _write_many(batch, model, created + updated)
         records = []

@@ -33,21 +33,42 @@ class Command(BaseCommand):
             help="Public correction note for every published claim whose words, speaker, "
             "date, assessment or figures the file changes (required when it does).",
         )
+        parser.add_argument(
+            "--publication-times",
+            choices=["keep", "file"],
+            default="keep",
+            help="Published claims keep their first publication time (keep, the default), "
+            "or take the one the file gives (file; needs the publish permission).",
+        )
 
-    def handle(self, *args, file, user, dry_run=False, quiet=False, correction_note="", **options):
+    def handle(
+        self,
+        *args,
+        file,
+        user,
+        dry_run=False,
+        quiet=False,
+        correction_note="",
+        publication_times="keep",
+        **options,
+    ):
         try:
             account = get_user_model().objects.get(username=user, is_active=True)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No active user called “{user}”.") from None
         quiet = quiet or not sys.stderr.isatty()
         progress = None if quiet else tqdm(unit="objects", file=sys.stderr)
-        importer = Importer(file, account, progress, correction_note=correction_note)
+        importer = Importer(
+            file,
+            account,
+            progress,
+            correction_note=correction_note,
+            publication_times=publication_times == "file",
+        )
         try:
             report = importer.run(dry_run=dry_run)
         except ImportFailed as failure:
-            lines = [f"  {problem}" for problem in failure.problems]
-            if failure.more:
-                lines.append(f"  … and {failure.more:,} more")
+            lines = [f"  {line}" for line in failure.lines()]
             raise CommandError(
                 f"{file}: {failure.count} problem(s); nothing was imported.\n" + "\n".join(lines)
             ) from None
