@@ -78,6 +78,9 @@ class FuzzyDate:
             return _from_words(text)
         if written == EXCEL:
             return _from_serial(text)
+        if written == SAID:
+            qualifier, said, until = read_said(text)
+            return said or until
         pattern, precision = _WRITTEN[written]
         match = pattern.fullmatch(text)
         if not match:
@@ -131,7 +134,34 @@ _WRITTEN = {
     "YYYY-MM": (re.compile(rf"{_Y}-{_M}"), Precision.MONTH),
     "YYYY": (re.compile(_Y), Precision.YEAR),
 }
-WRITTEN = (*_WRITTEN, WORDS, EXCEL)
+SAID = "said"  # as Counterclaim's downloads write when something was said (read_said)
+WRITTEN = (*_WRITTEN, WORDS, EXCEL, SAID)
+
+_SAID_PHRASES = (
+    (re.compile(r"repeatedly between (?P<said>.+) and (?P<until>.+)"), "repeatedly"),
+    (re.compile(r"repeatedly since (?P<said>.+)"), "repeatedly"),
+    (re.compile(r"repeatedly, up to (?P<until>.+)"), "repeatedly"),
+    (re.compile(r"on or before (?P<said>.+)"), "on_or_before"),
+    (re.compile(r"(?P<said>.+)"), "on"),
+)
+
+
+def read_said(text):
+    """(qualifier, date said, latest bound) from the words a download uses
+    for when something was said ("on or before February 2016", "repeatedly
+    since September 2015", "date not stated"); ValueError otherwise."""
+    text = " ".join(str(text).split())
+    if text.casefold() in ("date not stated", "date not entered"):
+        return ("not_stated", None, None)
+    for pattern, qualifier in _SAID_PHRASES:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = match.groupdict()
+            said = _from_words(parts["said"]) if parts.get("said") else None
+            until = _from_words(parts["until"]) if parts.get("until") else None
+            return (qualifier, said, until)
+    raise ValueError(f"“{text}” is not a date.")
+
 
 # Month names in English, Russian (both cases) and French, full and short.
 _MONTHS = {}

@@ -50,6 +50,7 @@ TEXT, NAME, DATE, LIST, URLS = "text", "name", "date", "list", "urls"
 # target -> (what it holds, what an editor reads in the admin's select)
 TARGETS = {
     "external_id": (NAME, "The row's identifier in your table (external ID)"),
+    "slug": (NAME, "Claim: identifier for a new claim (its permalink)"),
     "text": (TEXT, "Claim: text in English"),
     "text_kind": (NAME, "Claim: wording (verbatim_original, verbatim_translation, …)"),
     "original_text": (TEXT, "Claim: original text"),
@@ -66,6 +67,8 @@ TARGETS = {
     "topics": (LIST, "Claim: topics"),
     "status": (NAME, "Claim: status (draft, in_review, published)"),
     "assessment": (NAME, "Claim: assessment"),
+    "assessment_rationale": (TEXT, "Claim: reason for the assessment"),
+    "accused": (LIST, "Claim: parties accused"),
     "internal_notes": (TEXT, "Claim: internal notes (never public)"),
     "appearance.url": (NAME, "Where it appeared: URL"),
     "appearance.title": (NAME, "Where it appeared: title"),
@@ -87,11 +90,14 @@ TARGETS = {
 OPTIONS = {
     TEXT: {"values"},
     NAME: {"values"},
-    DATE: {"format", "values"},
+    DATE: {"format", "values", "unreadable"},
     LIST: {"separator", "values"},
     URLS: {"separator", "find_urls", "role"},
 }
 ROLES = ("supports", "contradicts", "context")
+# What a date that cannot be read does: refuse the file (a problem), or
+# leave the claim undated and keep what the file said in its date note.
+UNREADABLE = ("refuse", "note")
 READ = {"delimiter", "encoding", "sheet", "header"}
 TOP = {"format", "name", "namespace", "description", "read", "columns", "constants", "speakers"}
 
@@ -106,10 +112,11 @@ class Column:
 
     column: str
     target: str
-    format: str = "YYYY-MM-DD"
+    format: tuple = ("YYYY-MM-DD",)  # tried in order
     separator: str = ""
     find_urls: bool = False
     role: str = ""
+    unreadable: str = "refuse"
     values: tuple = ()  # (cell value, field value) pairs, compared trimmed and case-folded
 
     @property
@@ -141,7 +148,9 @@ class Spec:
             entry = {"column": c.column, "target": c.target}
             holds = c.holds
             if holds == DATE:
-                entry["format"] = c.format
+                entry["format"] = c.format[0] if len(c.format) == 1 else list(c.format)
+                if c.unreadable != "refuse":
+                    entry["unreadable"] = c.unreadable
             if holds in (LIST, URLS) and c.separator:
                 entry["separator"] = c.separator
             if holds == URLS:
@@ -188,10 +197,17 @@ def _column(number, entry):
         if name not in allowed:
             raise MappingError(f"{where}: the target {target} takes no option {name!r}")
     written = entry.get("format", "YYYY-MM-DD")
-    if holds == DATE and written not in WRITTEN:
-        raise MappingError(
-            f"{where}: unknown date format {written!r}; the formats are {', '.join(WRITTEN)}"
-        )
+    written = tuple(written) if isinstance(written, list) else (written,)
+    for each in written if holds == DATE else ():
+        if each not in WRITTEN:
+            raise MappingError(
+                f"{where}: unknown date format {each!r}; the formats are {', '.join(WRITTEN)}"
+            )
+    if holds == DATE and not written:
+        raise MappingError(f"{where}: give a date format")
+    unreadable = entry.get("unreadable", "refuse")
+    if unreadable not in UNREADABLE:
+        raise MappingError(f"{where}: “unreadable” is one of {', '.join(UNREADABLE)}")
     separator = entry.get("separator", "," if holds == LIST else "")
     _text(separator, f"{where}: separator")
     find_urls = entry.get("find_urls", False)
@@ -212,6 +228,7 @@ def _column(number, entry):
         separator=separator,
         find_urls=find_urls,
         role=role,
+        unreadable=unreadable,
         values=tuple(values.items()),
     )
 

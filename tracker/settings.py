@@ -5,7 +5,8 @@ environment variable with a safe local default. A value that cannot be
 understood stops start-up with a message that names the variable.
 
 Variables: SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT,
-STATIC_ROOT, DATASET_ROOT, SQLITE_BUSY_TIMEOUT, POSTGRES_PREPARED, CSRF_TRUSTED_ORIGINS,
+STATIC_ROOT, DATASET_ROOT, SHEET_MAX_MB, SHEET_UPLOAD_ROOT, SHEET_UPLOAD_HOURS,
+SHEET_BACKGROUND_ROWS, SQLITE_BUSY_TIMEOUT, POSTGRES_PREPARED, CSRF_TRUSTED_ORIGINS,
 SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 SECURE_HSTS_PRELOAD, EVIDENCE_MAX_MB, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES.
 """
@@ -242,6 +243,15 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1_000_000
 
 # The published dataset's download files (/data/), rebuilt when data change.
 DATASET_ROOT = Path(os.environ.get("DATASET_ROOT", BASE_DIR / "datasets"))
+
+# Spreadsheet imports: the largest file accepted, where uploads wait for
+# confirmation (never under the static or evidence roots; deleted after the
+# import, or after SHEET_UPLOAD_HOURS if never confirmed), and from how many
+# rows a file is previewed and imported in the background (manage.py db_worker).
+SHEET_MAX_BYTES = env_int("SHEET_MAX_MB", 200, minimum=1) * 1_000_000
+SHEET_UPLOAD_ROOT = Path(os.environ.get("SHEET_UPLOAD_ROOT", BASE_DIR / "uploads"))
+SHEET_UPLOAD_HOURS = env_int("SHEET_UPLOAD_HOURS", 24, minimum=1)
+SHEET_BACKGROUND_ROWS = env_int("SHEET_BACKGROUND_ROWS", 5000, minimum=0)
 
 # --- HTTPS and browser protections -------------------------------------------------
 # Off while DEBUG is on (local development over plain HTTP); on in production,
