@@ -15,6 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_update_with_history
 
@@ -130,8 +131,30 @@ class NoSelfLinkForm(forms.ModelForm):
         return cleaned
 
 
+class NamesField(forms.CharField):
+    """A list of names, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
 class SpeakerForm(NoSelfLinkForm):
     self_link_field = "organisations"
+
+    aliases = NamesField(
+        label=_("aliases"),
+        required=False,
+        help_text=Speaker._meta.get_field("aliases").help_text,
+    )
 
 
 class SourceForm(NoSelfLinkForm):
@@ -507,13 +530,14 @@ class SpeakerAdmin(EditorAdmin):
     form = SpeakerForm
     list_display = ["name", "short_name", "kind", "country", "claims_column"]
     list_filter = ["kind", "country"]
-    search_fields = ["name", "short_name", "slug"]
+    search_fields = ["name", "short_name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["organisations"]
     readonly_fields = ["members_list"]
     fields = [
         "name",
         "short_name",
+        "aliases",
         "slug",
         "kind",
         "organisations",

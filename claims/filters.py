@@ -12,6 +12,7 @@ from .dates import FuzzyDate
 from .db import generic_plans
 from .limits import MAX_QUERY_LENGTH
 from .models import Claim, Speaker, Topic
+from .text import name_key
 
 
 class FuzzyDateField(forms.CharField):
@@ -57,6 +58,14 @@ class NamedObjectField(forms.CharField):
             found = list(self.queryset.filter(name__iexact=value).order_by("pk")[:2])
         if not found and hasattr(self.queryset.model, "short_name"):
             found = list(self.queryset.filter(short_name__iexact=value).order_by("pk")[:2])
+        if not found and hasattr(self.queryset.model, "aliases"):
+            # Another spelling: aliases are few, compared by their name keys.
+            key = name_key(value)
+            found = [
+                speaker
+                for speaker in self.queryset.exclude(aliases=[]).order_by("pk")
+                if key in speaker.name_keys()
+            ][:2]
         if not found:
             # The typed value is isolated, so right-to-left text cannot reorder the line.
             raise forms.ValidationError(

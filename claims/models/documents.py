@@ -27,8 +27,8 @@ def refresh_search_documents(claim_ids, claim_model=None):
         .select_related("speaker", "speaking_for")
         .only(
             *("text", "original_text", "place", "search_document"),
-            *("speaker__name", "speaker__short_name"),
-            *("speaking_for__name", "speaking_for__short_name"),
+            *("speaker__name", "speaker__short_name", "speaker__aliases"),
+            *("speaking_for__name", "speaking_for__short_name", "speaking_for__aliases"),
         )
         .prefetch_related(public_citations)
     )
@@ -38,7 +38,7 @@ def refresh_search_documents(claim_ids, claim_model=None):
             claim.text,
             claim.original_text,
             claim.place,
-            [(s.name, s.short_name) for s in (claim.speaker, claim.speaking_for) if s],
+            [s.names() for s in (claim.speaker, claim.speaking_for) if s],
             [c.source.title for c in claim.citations.all()],
         )
         if wanted != claim.search_document:

@@ -91,6 +91,7 @@ class Notes:
     shortened_count: int = 0
     preview: list = field(default_factory=list)  # the first PREVIEW_ROWS rows, as shown
     rows: int = 0  # rows read
+    created: list = field(default_factory=list)  # slugs of the first new claims, for links
     hashed_keys: bool = False  # no external ID column: rows are known by their content
     unread_dates: int = 0  # dates that could not be read, kept in the date note
     unread: list = field(default_factory=list)  # (row, column, text), the first SHOWN
@@ -551,6 +552,8 @@ class Translator:
             fields["accused"] = sorted([out.final(a)] for a in set(plan["accused"]) if a)
         if "topics" in read.values:
             fields["topics"] = sorted([out.final(t)] for t in set(plan["topics"]))
+        if key not in known and len(self.notes.created) < 100:
+            self.notes.created.append(slug)
         wanted = fields
         fields = self._keep_editors(read, known.get(key), current.get(slug), fields)
         out.add(number, "claim", "claims.claim", fields)
