@@ -5,7 +5,8 @@ Every model has a natural key, so fixtures move between databases without
 numeric ids, and a history of every change (django-simple-history). The
 modules import one another in one direction only (base, sql, speakers,
 evidence, sources, vocabulary, claims, parts); a model defined later is
-reached through a relation (`base.related`). Every name is re-exported
+reached through a relation (`base.related`). `runs` (background work and
+its record) stands apart and imports none of them. Every name is re-exported
 here: import from `claims.models`.
 """
 
@@ -38,6 +39,7 @@ from .parts import (
     format_number,
 )
 from .reading import links_of
+from .runs import Run, RunQuerySet
 from .sources import NOT_STATED, Source, SourceQuerySet
 from .speakers import Speaker, SpeakerQuerySet
 from .sql import PublicSpeaker, organisation_unit, public_speaker_sql
@@ -64,6 +66,8 @@ __all__ = [
     "PublicSpeaker",
     "Rebuttal",
     "RebuttalQuerySet",
+    "Run",
+    "RunQuerySet",
     "SlugQuerySet",
     "Source",
     "SourceQuerySet",
