@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
-#   make run    set up, load the seed data and serve on http://127.0.0.1:8000
+#   make run    set up, load the seed data and serve on http://127.0.0.1:8000,
+#               with the background worker beside the server (Ctrl-C stops both)
 #   make test   set up, lint and run the whole test suite
 PYTHON ?= python3
 PORT ?= 8000
@@ -22,7 +23,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed
 	$(BIN)/python manage.py create_local_admin
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python scripts/run-dev $(BIN)/python 127.0.0.1:$(PORT)
 
 # Production serving: gunicorn, static files by whitenoise. Needs the
 # production environment (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, ...; see README).

@@ -3,23 +3,26 @@ one page; lists stay fast however many rows they hold."""
 
 import copy
 import datetime
+import json
 import tempfile
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
+from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import FileResponse
-from django.utils import timezone
-from django.utils.text import Truncator
+from django.http import FileResponse, HttpResponseRedirect
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_update_with_history
 
-from . import exchange, workflow
+from . import exchange, imports_admin, runs, workflow
 from .models import (
     UNDATED,
     Citation,
@@ -28,6 +31,7 @@ from .models import (
     Figure,
     Measure,
     Rebuttal,
+    Run,
     Source,
     Speaker,
     Topic,
@@ -43,8 +47,75 @@ FORMFIELD_OVERRIDES = {
 }
 
 
-class EditorAdmin(SimpleHistoryAdmin):
-    """Every claims admin keeps history."""
+def refusing(form_class, message):
+    """`form_class`, whose forms are never valid: `message` says why."""
+
+    class Refused(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            self.add_error(None, message)
+            return cleaned
+
+    return Refused
+
+
+class WaitsForRuns:
+    """While a background run writes on a database that takes one writer at a
+    time (SQLite), a save would wait for the busy timeout and then fail: it is
+    refused at once, with the reason (claims.runs.refusal), before any
+    transaction begins. A form comes back with what was typed; a deletion, a
+    bulk action or a list edit goes back to the page it came from. Actions that
+    only read (`reading_actions`) go on. Elsewhere nothing is refused."""
+
+    reading_actions = ()
+
+    def run_refusal(self, request):
+        """Why this request's save is refused, or None (asked once a request)."""
+        if request.method != "POST":
+            return None
+        if not hasattr(request, "run_refusal"):
+            request.run_refusal = runs.refusal()
+        return request.run_refusal
+
+    def refuse(self, request, message):
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        message = getattr(request, "run_refusal", None)
+        return refusing(form, message) if message else form
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if not self.run_refusal(request):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # The form again, with what was typed and the reason; outside a
+        # transaction (which would wait for the write lock), and nothing saved.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    @csrf_protect_m
+    def delete_view(self, request, object_id, extra_context=None):
+        message = self.run_refusal(request)
+        if message:
+            return self.refuse(request, message)
+        return super().delete_view(request, object_id, extra_context)
+
+    @csrf_protect_m
+    def changelist_view(self, request, extra_context=None):
+        if request.POST.get("action") not in self.reading_actions:
+            message = self.run_refusal(request)
+            if message:
+                return self.refuse(request, message)
+        return super().changelist_view(request, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.run_refusal(request)  # a revert's form refuses too
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class EditorAdmin(WaitsForRuns, SimpleHistoryAdmin):
+    """Every claims admin keeps history, and waits for no background run."""
 
     formfield_overrides = FORMFIELD_OVERRIDES
 
@@ -346,6 +417,7 @@ class ClaimAdmin(EditorAdmin):
     autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
     inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline, CorrectionInline]
     actions = ["send_to_review", "publish", "unpublish", "export_fixture"]
+    reading_actions = ["export_fixture"]
     form = ClaimForm
     save_on_top = True
     fieldsets = [
@@ -395,6 +467,11 @@ class ClaimAdmin(EditorAdmin):
             },
         ),
     ]
+
+    change_list_template = "admin/claims/claim/change_list.html"
+
+    def get_urls(self):
+        return imports_admin.urls(self.admin_site.admin_view) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_list()
@@ -665,3 +742,107 @@ class RebuttalAdmin(EditorAdmin):
     list_filter = ["relation"]
     search_fields = ["claim__text", "counterclaim__text", "claim__slug", "counterclaim__slug"]
     autocomplete_fields = ["claim", "counterclaim"]
+
+
+# --- Background runs ---------------------------------------------------------------
+
+
+def readable(value):
+    """A value of a run's report as an editor reads it."""
+    if isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in value))
+        )
+    if isinstance(value, dict | list):
+        return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+    return "—" if value in (None, "") else str(value)
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    """Spreadsheet imports and other background work, as their worker reports
+    them (live progress included): read only, for staff allowed to view runs.
+    Nobody adds, changes or deletes a run by hand."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "user",
+        "file",
+        "state",
+        "progress_column",
+        "started_at",
+        "finished_at",
+        "estimated_end_column",
+    ]
+    list_filter = ["kind", "state"]
+    list_select_related = ["user"]
+    search_fields = ["file", "user__username"]
+    fields = [
+        "kind",
+        "user",
+        "file",
+        "state",
+        "progress_column",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "estimated_end_column",
+        "error",
+        "report_column",
+        "task_id",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        runs.live(changelist.result_list)  # the page's runs, as they stand now
+        return changelist
+
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            runs.live([run])
+        return run
+
+    @admin.display(description=_("progress"))
+    def progress_column(self, obj):
+        percent = obj.progress_percent
+        if percent is None:
+            return formats.number_format(obj.done) if obj.done else "—"
+        return format_html(
+            '<progress value="{}" max="100">{} %</progress> {} % ({} / {})',
+            percent,
+            percent,
+            percent,
+            formats.number_format(obj.done),
+            formats.number_format(obj.total),
+        )
+
+    @admin.display(description=_("estimated end"))
+    def estimated_end_column(self, obj):
+        end = obj.estimated_end
+        return formats.date_format(timezone.localtime(end), "DATETIME_FORMAT") if end else "—"
+
+    @admin.display(description=_("report"))
+    def report_column(self, obj):
+        report = obj.report
+        if not report:
+            return "—"
+        if not isinstance(report, dict):
+            return readable(report)
+        rows = (
+            (capfirst(str(key).replace("_", " ")), readable(value)) for key, value in report.items()
+        )
+        return format_html(
+            '<dl class="run-report">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+        )

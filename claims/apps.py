@@ -7,6 +7,9 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import registry, search, signals  # noqa: F401
+        # claims.tasks imports the modules that register run handlers, in the
+        # web processes and the worker alike.
+        from . import registry, runs, search, signals, tasks  # noqa: F401
 
         registry.use_search(search)
+        runs.use_task(tasks.execute)

@@ -103,7 +103,9 @@ class UploadForm(forms.Form):
         try:
             return mapping.parse(json.loads(upload.read().decode("utf-8-sig")))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise forms.ValidationError(_("Not a JSON file: %(error)s") % {"error": error}) from None
+            raise forms.ValidationError(
+                _("Not a JSON file: %(error)s") % {"error": error}
+            ) from None
         except mapping.MappingError as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -134,9 +136,7 @@ def upload(request):
         )
         return redirect("admin:claims_import_mapping", run.pk)
     recent = Run.objects.filter(kind=Run.Kind.IMPORT_SHEET, user=request.user).order_by("-pk")[:10]
-    return _page(
-        request, "upload.html", _("Import a spreadsheet"), form=form, recent=recent
-    )
+    return _page(request, "upload.html", _("Import a spreadsheet"), form=form, recent=recent)
 
 
 # --- Mapping -----------------------------------------------------------------------------------
@@ -289,7 +289,9 @@ def mapping_view(request, pk):
     try:
         sheet, samples = _samples(run, options)
     except (SheetError, OSError) as error:
-        messages.error(request, _("%(file)s cannot be read: %(error)s") % {"file": run.file, "error": error})
+        messages.error(
+            request, _("%(file)s cannot be read: %(error)s") % {"file": run.file, "error": error}
+        )
         runs.finish(run, Run.State.FAILED, error=str(error))
         runs.discard_upload(run)
         return redirect("admin:claims_import")
@@ -404,9 +406,13 @@ def run_view(request, pk):
         stage=stage,
         outcome=outcome,
         created=background.created_claims(run) if stage == "result" else [],
-        may_confirm=run.state == Run.State.READY and stage == "preview" and not outcome.get("problem_count"),
+        may_confirm=_may_confirm(run, stage, outcome),
         active=run.state in Run.ACTIVE,
     )
+
+
+def _may_confirm(run, stage, outcome):
+    return run.state == Run.State.READY and stage == "preview" and not outcome.get("problem_count")
 
 
 def _chosen_speakers(request, outcome):
@@ -426,9 +432,9 @@ def _chosen_speakers(request, outcome):
 
 def urls(admin_view):
     return [
-        path("claims/import/", admin_view(upload), name="claims_import"),
-        path("claims/import/<int:pk>/mapping/", admin_view(mapping_view), name="claims_import_mapping"),
-        path("claims/import/<int:pk>/", admin_view(run_view), name="claims_import_run"),
+        path("import/", admin_view(upload), name="claims_import"),
+        path("import/<int:pk>/mapping/", admin_view(mapping_view), name="claims_import_mapping"),
+        path("import/<int:pk>/", admin_view(run_view), name="claims_import_run"),
     ]
 
 

@@ -465,10 +465,12 @@ def test_every_model_has_str_and_url():
 def test_every_model_keeps_history():
     from django.apps import apps
 
+    # A run of background work is a record itself, updated every few hundred rows.
+    records = {"Run"}
     models = [
         m
         for m in apps.get_app_config("claims").get_models()
-        if not m.__name__.startswith("Historical")
+        if not m.__name__.startswith("Historical") and m.__name__ not in records
     ]
     assert len(models) >= 8
     for model in models:

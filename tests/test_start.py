@@ -1,4 +1,5 @@
-"""`make run` on a new database: migrated, seeded, an admin account, and served."""
+"""`make run` on a new database: migrated, seeded, an admin account, served, with the
+background worker beside the server; Ctrl-C stops both."""
 
 import http.cookiejar
 import os
@@ -11,6 +12,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -49,18 +51,33 @@ def running_site(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("the site did not start:\n" + "".join(lines))
-        yield f"http://127.0.0.1:{port}", lines
+        yield f"http://127.0.0.1:{port}", lines, process, env["DATABASE_URL"]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
         try:
+            os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=10)
+        except ProcessLookupError:
+            pass  # stopped by the test
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
+def processes_on(database_url):
+    """The ids of the processes running with `database_url` in their environment."""
+    marker = f"DATABASE_URL={database_url}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone, or not ours
+    return found
+
+
 def test_make_run_serves_the_admin_with_the_seed_data(running_site):
-    base, lines = running_site
+    base, lines, process, database_url = running_site
     output = "".join(lines)
     assert "Loaded 24 claims." in output
     password = re.search(r"with the password: (\S+)", output).group(1)
@@ -87,3 +104,17 @@ def test_make_run_serves_the_admin_with_the_seed_data(running_site):
     assert "an estimated 679 civilians" in page
     assert "10 February 2016" in page
     assert "24 claims" in page
+
+    # The worker runs beside the server, and Ctrl-C stops both.
+    deadline = time.monotonic() + 30
+    while "Starting worker" not in "".join(lines) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "Starting worker" in "".join(lines), "".join(lines)
+    if Path("/proc/self/environ").exists():
+        assert len(processes_on(database_url)) >= 3  # make, the server, the worker
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while processes_on(database_url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_on(database_url) == []

@@ -5,12 +5,14 @@ environment variable with a safe local default. A value that cannot be
 understood stops start-up with a message that names the variable.
 
 Variables: SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, MEDIA_ROOT,
-STATIC_ROOT, DATASET_ROOT, SHEET_MAX_MB, SHEET_UPLOAD_ROOT, SHEET_UPLOAD_HOURS,
-SHEET_BACKGROUND_ROWS, SQLITE_BUSY_TIMEOUT, POSTGRES_PREPARED, CSRF_TRUSTED_ORIGINS,
+STATIC_ROOT, DATASET_ROOT, SHEET_MAX_MB, SHEET_BACKGROUND_ROWS, SQLITE_BUSY_TIMEOUT,
+POSTGRES_PREPARED, CSRF_TRUSTED_ORIGINS,
 SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
-SECURE_HSTS_PRELOAD, EVIDENCE_MAX_MB, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES.
+SECURE_HSTS_PRELOAD, EVIDENCE_MAX_MB, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES,
+RUN_UPLOAD_ROOT, RUN_UPLOAD_HOURS, RUN_STALE_MINUTES.
 """
 
+import copy
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -119,6 +121,32 @@ def env_database(name, default):
     return config
 
 
+# The alias through which background runs report their live progress (claims.runs).
+PROGRESS_DATABASE = "progress"
+
+
+def progress_database(default):
+    """Where runs write their live progress: a connection of its own, outside the
+    transaction an import writes in, so that what it writes is seen at once.
+
+    On PostgreSQL: a second connection to the same database (in tests, a mirror of
+    the default one). On SQLite a write transaction holds the lock of the whole
+    file, and a second connection could not write beside it: progress goes to a
+    small file of its own beside the database (`counterclaim-progress.sqlite3`),
+    which claims.runs fills itself; deleting it loses nothing lasting.
+    """
+    config = copy.deepcopy(default)
+    if default["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(default["NAME"])
+        if name != ":memory:":
+            path = Path(name)
+            config["NAME"] = str(path.with_name(f"{path.stem}-progress{path.suffix}"))
+        config["TEST"] = {}  # a database of its own in tests too (in memory)
+    else:
+        config["TEST"] = {**default.get("TEST", {}), "MIRROR": "default"}
+    return config
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -145,6 +173,11 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    # Background tasks (spreadsheet imports and other runs): Django's tasks
+    # framework from its backport, and its database backend with the worker
+    # (`manage.py db_worker`).
+    "django_tasks",
+    "django_tasks_db",
     "claims",
 ]
 
@@ -190,6 +223,20 @@ WSGI_APPLICATION = "tracker.wsgi.application"
 DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'counterclaim.sqlite3'}"),
 }
+DATABASES[PROGRESS_DATABASE] = progress_database(DATABASES["default"])
+# No model lives in the progress database: migrations never write to it.
+DATABASE_ROUTERS = ["claims.db.router.ProgressRouter"]
+
+# Background tasks: queued in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An uploaded file waits here, never served, for the run that reads it
+# (claims.runs.keep_upload); `manage.py prune_runs` deletes the uploads of runs
+# not confirmed, or finished, RUN_UPLOAD_HOURS after the upload.
+RUN_UPLOAD_ROOT = Path(os.environ.get("RUN_UPLOAD_ROOT", BASE_DIR / "uploads"))
+RUN_UPLOAD_HOURS = env_int("RUN_UPLOAD_HOURS", 24, minimum=1)
+# A run that reports no progress for this long is taken for dead (its worker
+# stopped): the admin stops saying it writes, and `prune_runs` marks it failed.
+RUN_STALE_MINUTES = env_int("RUN_STALE_MINUTES", 30, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -244,13 +291,10 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1_000_000
 # The published dataset's download files (/data/), rebuilt when data change.
 DATASET_ROOT = Path(os.environ.get("DATASET_ROOT", BASE_DIR / "datasets"))
 
-# Spreadsheet imports: the largest file accepted, where uploads wait for
-# confirmation (never under the static or evidence roots; deleted after the
-# import, or after SHEET_UPLOAD_HOURS if never confirmed), and from how many
-# rows a file is previewed and imported in the background (manage.py db_worker).
+# Spreadsheet imports: the largest file accepted (uploads wait under
+# RUN_UPLOAD_ROOT, above), and from how many rows a file is previewed and
+# imported in the background (manage.py db_worker).
 SHEET_MAX_BYTES = env_int("SHEET_MAX_MB", 200, minimum=1) * 1_000_000
-SHEET_UPLOAD_ROOT = Path(os.environ.get("SHEET_UPLOAD_ROOT", BASE_DIR / "uploads"))
-SHEET_UPLOAD_HOURS = env_int("SHEET_UPLOAD_HOURS", 24, minimum=1)
 SHEET_BACKGROUND_ROWS = env_int("SHEET_BACKGROUND_ROWS", 5000, minimum=0)
 
 # --- HTTPS and browser protections -------------------------------------------------

@@ -6,7 +6,10 @@ its vendor, and nowhere else (`backend_of` chooses search's backend too).
 - `first_unused_id(model)`: the id after every one the table has given out;
 - `insert_rows(model, columns, rows)`: rows written in bulk;
 - `update_statistics()`: fresh planner statistics after a bulk load;
-- `generic_plans()`: queries planned once for any parameters (PostgreSQL).
+- `generic_plans()`: queries planned once for any parameters (PostgreSQL);
+- `backend().DATABASE_WIDE_WRITE_LOCK`: whether one write transaction keeps
+  every other writer waiting (SQLite), so that editors' saves are refused while
+  a background import writes (`claims.runs`).
 """
 
 import functools

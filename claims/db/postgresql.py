@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from django.db.models.expressions import RawSQL
 from psycopg.pq import TransactionStatus
 
+# Writers lock rows, not the database: editors go on saving while an import writes.
+DATABASE_WIDE_WRITE_LOCK = False
+
 
 def id_list(ids):
     return RawSQL("SELECT unnest(%s::bigint[])", [ids])

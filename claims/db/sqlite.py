@@ -1,10 +1,15 @@
 """SQLite: ids as a JSON array, sequences in sqlite_sequence, statistics by
-ANALYZE, and one plan per statement (nothing to switch)."""
+ANALYZE, one plan per statement (nothing to switch), and one writer at a time."""
 
 import json
 from contextlib import nullcontext
 
 from django.db.models.expressions import RawSQL
+
+# A write transaction locks the whole database file against other writers:
+# while a background import writes, an editor's save would wait for the busy
+# timeout and fail, so the admin refuses it at once instead (claims.runs).
+DATABASE_WIDE_WRITE_LOCK = True
 
 
 def id_list(ids):

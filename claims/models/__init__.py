@@ -5,7 +5,8 @@ Every model has a natural key, so fixtures move between databases without
 numeric ids, and a history of every change (django-simple-history). The
 modules import one another in one direction only (base, sql, speakers,
 evidence, sources, vocabulary, claims, parts, imports); a model defined later is
-reached through a relation (`base.related`). Every name is re-exported
+reached through a relation (`base.related`). `runs` (background work and
+its record) stands apart and imports none of them. Every name is re-exported
 here: import from `claims.models`.
 """
 
@@ -39,6 +40,7 @@ from .parts import (
     format_number,
 )
 from .reading import links_of
+from .runs import Run, RunQuerySet
 from .sources import NOT_STATED, Source, SourceQuerySet
 from .speakers import Speaker, SpeakerQuerySet
 from .sql import PublicSpeaker, organisation_unit, public_speaker_sql
@@ -68,6 +70,8 @@ __all__ = [
     "PublicSpeaker",
     "Rebuttal",
     "RebuttalQuerySet",
+    "Run",
+    "RunQuerySet",
     "SlugQuerySet",
     "Source",
     "SourceQuerySet",
