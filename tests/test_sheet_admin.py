@@ -1,0 +1,219 @@
+"""The admin's "Import a spreadsheet" pages as an editor uses them: upload,
+map the columns (or take a saved mapping), preview, map a new speaker to
+one kept, confirm; a large file previewed and written by the worker."""
+
+import io
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from claims.models import Claim, ExternalId, Mapping, Run, Speaker
+
+# The preview tells its progress through the progress database too.
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+IMPORT = "/admin/claims/claim/import/"
+
+
+def upload(client, name="cases.csv", content=None, **fields):
+    content = content if content is not None else (EXAMPLES / "cases.csv").read_bytes()
+    response = client.post(
+        IMPORT, {"file": SimpleUploadedFile(name, content), **fields}, follow=False
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Run.objects.latest("pk")
+
+
+def mapping_form(document, columns):
+    """The mapping page's fields for a mapping document."""
+    form = {"name": document["name"], "namespace": document["namespace"]}
+    entries = {}
+    for entry in document["columns"]:
+        entries.setdefault(entry["column"], []).append(entry)
+    for index, column in enumerate(columns):
+        for extra, entry in enumerate(entries.get(column, [])):
+            form[f"c{index}_t{extra}"] = entry["target"]
+            if "format" in entry:
+                written = entry["format"]
+                form[f"c{index}_format"] = written[0] if isinstance(written, list) else written
+            if entry.get("separator"):
+                form[f"c{index}_separator"] = entry["separator"]
+            if entry.get("find_urls"):
+                form[f"c{index}_find_urls"] = "on"
+    for target, value in document["constants"].items():
+        form[f"k_{target}"] = value
+    return form
+
+
+@pytest.fixture
+def staff(django_user_model):
+    user = django_user_model.objects.create_user("sheets", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_only_editors_who_may_add_claims_see_the_page(client, django_user_model, db):
+    reader = django_user_model.objects.create_user("reader", is_staff=True)
+    client.force_login(reader)
+    assert client.get(IMPORT).status_code == 403
+
+
+def test_upload_map_preview_confirm(staff_client, staff, settings, tmp_path):
+    settings.RUN_UPLOAD_ROOT = tmp_path / "uploads"
+    page = staff_client.get("/admin/claims/claim/")
+    assert "Import a spreadsheet" in page.content.decode()
+    run = upload(staff_client)
+    stored = Path(run.path)
+    assert stored.exists() and str(stored).startswith(str(tmp_path / "uploads"))
+    page = staff_client.get(f"{IMPORT}{run.pk}/mapping/")
+    text = page.content.decode()
+    assert "utf-8 (bom)" in text and "Case ID" in text and "SY-001" in text  # samples
+    document = json.loads((EXAMPLES / "cases-mapping.json").read_text())
+    columns = ["Case ID", "Date", "Outlet", "Language", "Keywords", "Source URL", "Summary"]
+    form = mapping_form(document, [*columns, "Disproof"])
+    form["save"] = "on"
+    response = staff_client.post(f"{IMPORT}{run.pk}/mapping/", form)
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.state == Run.State.READY and run.report["stage"] == "preview"
+    page = staff_client.get(f"{IMPORT}{run.pk}/").content.decode()
+    assert "What the import will do" in page and "Confirm: import all rows" in page
+    assert "Russian aircraft have not struck" in page  # the preview's first rows
+    assert Claim.objects.count() == 0  # a preview writes nothing
+    assert Mapping.objects.filter(name="Example case file").exists()
+    # A new name filed under a speaker kept: the preview is made again with it.
+    rt = Speaker.objects.create(name="Russia Today", slug="russia-today", kind="media")
+    names = [entry["name"] for entry in run.report["outcome"]["new_speakers"]]
+    response = staff_client.post(
+        f"{IMPORT}{run.pk}/", {"confirm": "1", f"speaker_{names.index('RT')}": "russia-today"}
+    )
+    run.refresh_from_db()
+    assert run.report["mapping"]["speakers"] == {"RT": "russia-today"}
+    assert Claim.objects.count() == 0
+    response = staff_client.post(f"{IMPORT}{run.pk}/", {"confirm": "1"})
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.state == Run.State.DONE, run.report
+    assert Claim.objects.count() == 11
+    assert Claim.objects.filter(speaker=rt).count() == 1
+    rt.refresh_from_db()
+    assert rt.aliases == ["RT"]
+    assert not stored.exists()  # the upload is deleted after the import
+    page = staff_client.get(f"{IMPORT}{run.pk}/").content.decode()
+    assert "What the import did" in page and "Claims created" in page
+    first = ExternalId.objects.get(value="SY-001").claim
+    assert f"/admin/claims/claim/{first.pk}/change/" in page
+    # A second confirmation is refused.
+    staff_client.post(f"{IMPORT}{run.pk}/", {"confirm": "1"})
+    assert Claim.objects.count() == 11
+
+
+def test_a_saved_mapping_and_problems_shown_before_anything_is_written(
+    staff_client, settings, tmp_path
+):
+    settings.RUN_UPLOAD_ROOT = tmp_path / "uploads"
+    document = json.loads((EXAMPLES / "cases-mapping.json").read_text())
+    for column in document["columns"]:
+        if column["target"] in ("said_on", "counterclaim.said_on"):
+            column.pop("unreadable")
+    saved = Mapping.objects.create(
+        slug="strict",
+        name="Strict",
+        namespace="x",
+        spec={k: v for k, v in document.items() if k not in ("name", "namespace")},
+    )
+    run = upload(staff_client, saved=saved.pk)
+    page = staff_client.get(f"{IMPORT}{run.pk}/mapping/").content.decode()
+    assert 'value="Strict"' in page  # the saved mapping fills the form
+    columns = ["Case ID", "Date", "Outlet", "Language", "Keywords", "Source URL", "Summary"]
+    form = mapping_form({**document, "name": "Strict", "namespace": "x"}, [*columns, "Disproof"])
+    staff_client.post(f"{IMPORT}{run.pk}/mapping/", form)
+    run.refresh_from_db()
+    assert run.state == Run.State.FAILED
+    page = staff_client.get(f"{IMPORT}{run.pk}/").content.decode()
+    assert "row 7, column “Date”: “31.02.2016” is not a date that exists." in page
+    assert "Confirm: import all rows" not in page
+    assert Claim.objects.count() == 0
+
+
+def test_a_file_over_the_limit_is_refused_at_upload(staff_client, settings, db):
+    settings.SHEET_MAX_BYTES = 100
+    response = staff_client.post(
+        IMPORT, {"file": SimpleUploadedFile("big.csv", b"a;b\n" * 100)}
+    )
+    assert response.status_code == 200
+    assert "over the limit" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_an_unreadable_file_says_so(staff_client, settings, tmp_path, db):
+    settings.RUN_UPLOAD_ROOT = tmp_path / "uploads"
+    run = upload(staff_client, name="cases.xlsx", content=b"not a workbook")
+    response = staff_client.get(f"{IMPORT}{run.pk}/mapping/", follow=True)
+    assert "cannot be read" in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == Run.State.FAILED and not run.path
+
+
+def work():
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command(
+            "db_worker",
+            batch=True,
+            reload=False,
+            startup_delay=False,
+            verbosity=0,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_large_file_is_previewed_and_written_by_the_worker(
+    client, django_user_model, settings, tmp_path
+):
+    settings.RUN_UPLOAD_ROOT = tmp_path / "uploads"
+    settings.SHEET_BACKGROUND_ROWS = 3
+    user = django_user_model.objects.create_user("bulk", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    client.force_login(user)
+    document = json.loads((EXAMPLES / "cases-mapping.json").read_text())
+    saved = Mapping.objects.create(
+        slug="cases",
+        name=document["name"],
+        namespace=document["namespace"],
+        spec={k: v for k, v in document.items() if k not in ("name", "namespace")},
+    )
+    run = upload(client, saved=saved.pk)
+    columns = ["Case ID", "Date", "Outlet", "Language", "Keywords", "Source URL", "Summary"]
+    client.post(f"{IMPORT}{run.pk}/mapping/", mapping_form(document, [*columns, "Disproof"]))
+    run.refresh_from_db()
+    assert run.state == Run.State.QUEUED  # 7 rows > 3: the worker previews it
+    work()
+    run.refresh_from_db()
+    assert run.state == Run.State.READY, (run.error, run.report.get("outcome"))
+    assert Claim.objects.count() == 0
+    client.post(f"{IMPORT}{run.pk}/", {"confirm": "1"})
+    run.refresh_from_db()
+    assert run.state == Run.State.QUEUED
+    work()
+    run.refresh_from_db()
+    assert run.state == Run.State.DONE, (run.error, run.report.get("outcome"))
+    assert Claim.objects.count() == 11
+    assert run.done == 7
