@@ -197,6 +197,17 @@ class MappingForm(forms.Form):
             self.fields[f"c{index}_find_urls"] = forms.BooleanField(
                 required=False, initial=first.get("find_urls", False), label=_("Find URLs in text")
             )
+            self.fields[f"c{index}_unreadable"] = forms.BooleanField(
+                required=False,
+                initial=first.get("unreadable") == "note",
+                label=_("A date that cannot be read leaves the claim undated, with a note"),
+            )
+            self.fields[f"c{index}_values"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
+                initial="\n".join(f"{k} = {v}" for k, v in (first.get("values") or {}).items()),
+                label=_("Values to replace, one per line: in the file = in the field"),
+            )
             self.rows.append((index, column, names))
         self.constant_names = []
         for target, (holds, label) in mapping.TARGETS.items():
@@ -222,8 +233,50 @@ class MappingForm(forms.Form):
                 "format": self[f"c{index}_format"],
                 "separator": self[f"c{index}_separator"],
                 "find_urls": self[f"c{index}_find_urls"],
+                "unreadable": self[f"c{index}_unreadable"],
+                "values": self[f"c{index}_values"],
                 "samples": getattr(self, "samples", {}).get(column, []),
             }
+
+    def _entry(self, data, index, column, target):
+        """The column's entry: what the form gives, over what the mapping had."""
+        previous = [
+            e
+            for e in self.document.get("columns", [])
+            if e["column"] == column and e["target"] == target
+        ]
+        entry = dict(previous[0]) if previous else {"column": column, "target": target}
+        holds = mapping.TARGETS[target][0]
+        if holds == mapping.DATE:
+            chosen = data.get(f"c{index}_format") or "YYYY-MM-DD"
+            had = entry.get("format", "YYYY-MM-DD")
+            first = had[0] if isinstance(had, list) else had
+            if chosen != first:
+                entry["format"] = chosen
+            entry.pop("unreadable", None)
+            if data.get(f"c{index}_unreadable"):
+                entry["unreadable"] = "note"
+        else:
+            entry.pop("format", None)
+            entry.pop("unreadable", None)
+        if holds in (mapping.LIST, mapping.URLS):
+            entry.pop("separator", None)
+            if data.get(f"c{index}_separator"):
+                entry["separator"] = data[f"c{index}_separator"]
+        if holds == mapping.URLS:
+            entry["find_urls"] = bool(data.get(f"c{index}_find_urls"))
+        else:
+            entry.pop("find_urls", None)
+            entry.pop("role", None)
+        values = {}
+        for line in (data.get(f"c{index}_values") or "").splitlines():
+            given, sep, meant = line.partition("=")
+            if sep and given.strip():
+                values[given.strip()] = meant.strip()
+        entry.pop("values", None)
+        if values and holds != mapping.URLS:
+            entry["values"] = values
+        return entry
 
     def constant_fields(self):
         return [self[name] for name, _t in self.constant_names]
@@ -238,16 +291,7 @@ class MappingForm(forms.Form):
                 target = data.get(name)
                 if not target:
                     continue
-                entry = {"column": column, "target": target}
-                holds = mapping.TARGETS[target][0]
-                if holds == mapping.DATE:
-                    entry["format"] = data.get(f"c{index}_format") or "YYYY-MM-DD"
-                if holds in (mapping.LIST, mapping.URLS) and data.get(f"c{index}_separator"):
-                    entry["separator"] = data[f"c{index}_separator"]
-                if holds == mapping.URLS:
-                    entry["find_urls"] = bool(data.get(f"c{index}_find_urls"))
-                previous = [e for e in self.document.get("columns", []) if e == entry]
-                columns.append(previous[0] if previous else entry)
+                columns.append(self._entry(data, index, column, target))
         constants = {t: data[n].strip() for n, t in self.constant_names if data.get(n, "").strip()}
         document = {
             **{k: v for k, v in self.document.items() if k in ("read", "speakers", "description")},

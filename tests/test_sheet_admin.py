@@ -46,6 +46,12 @@ def mapping_form(document, columns):
                 form[f"c{index}_separator"] = entry["separator"]
             if entry.get("find_urls"):
                 form[f"c{index}_find_urls"] = "on"
+            if entry.get("unreadable") == "note":
+                form[f"c{index}_unreadable"] = "on"
+            if entry.get("values"):
+                form[f"c{index}_values"] = "\n".join(
+                    f"{k} = {v}" for k, v in entry["values"].items()
+                )
     for target, value in document["constants"].items():
         form[f"k_{target}"] = value
     return form
@@ -70,6 +76,7 @@ def test_only_editors_who_may_add_claims_see_the_page(client, django_user_model,
     assert client.get(IMPORT).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True, databases="__all__")
 def test_upload_map_preview_confirm(staff_client, staff, settings, tmp_path):
     settings.RUN_UPLOAD_ROOT = tmp_path / "uploads"
     page = staff_client.get("/admin/claims/claim/")
@@ -87,7 +94,9 @@ def test_upload_map_preview_confirm(staff_client, staff, settings, tmp_path):
     response = staff_client.post(f"{IMPORT}{run.pk}/mapping/", form)
     assert response.status_code == 302
     run.refresh_from_db()
-    assert run.state == Run.State.READY and run.report["stage"] == "preview"
+    assert run.state == Run.State.READY and run.report["stage"] == "preview", run.report["outcome"][
+        "problems"
+    ]
     page = staff_client.get(f"{IMPORT}{run.pk}/").content.decode()
     assert "What the import will do" in page and "Confirm: import all rows" in page
     assert "Russian aircraft have not struck" in page  # the preview's first rows
@@ -150,9 +159,7 @@ def test_a_saved_mapping_and_problems_shown_before_anything_is_written(
 
 def test_a_file_over_the_limit_is_refused_at_upload(staff_client, settings, db):
     settings.SHEET_MAX_BYTES = 100
-    response = staff_client.post(
-        IMPORT, {"file": SimpleUploadedFile("big.csv", b"a;b\n" * 100)}
-    )
+    response = staff_client.post(IMPORT, {"file": SimpleUploadedFile("big.csv", b"a;b\n" * 100)})
     assert response.status_code == 200
     assert "over the limit" in response.content.decode()
     assert not Run.objects.exists()
