@@ -9,7 +9,10 @@ its vendor, and nowhere else (`backend_of` chooses search's backend too).
 - `generic_plans()`: queries planned once for any parameters (PostgreSQL);
 - `backend().DATABASE_WIDE_WRITE_LOCK`: whether one write transaction keeps
   every other writer waiting (SQLite), so that editors' saves are refused while
-  a background import writes (`claims.runs`).
+  a background import writes (`claims.runs`);
+- `scratch_copy()`: within it, the default connection works on a copy of the
+  database where writers would hold up everyone (SQLite), so a preview that
+  writes and rolls back takes no lock from editors; elsewhere it does nothing.
 """
 
 import functools
@@ -28,6 +31,7 @@ __all__ = [
     "generic_plans",
     "id_list",
     "insert_rows",
+    "scratch_copy",
     "update_statistics",
 ]
 
@@ -79,6 +83,14 @@ def insert_rows(model, columns, rows):
     names = ", ".join(quote(field.column) for field in columns)
     with connection.cursor() as cursor:
         backend().insert_rows(cursor, table, names, len(columns), rows)
+
+
+def scratch_copy(using=DEFAULT_DB_ALIAS):
+    """A context in which connection `using` works on a throwaway copy of
+    its database, where that keeps a long write transaction from holding up
+    other writers (see the module's docstring)."""
+    target = connections[using]
+    return backend(target).scratch_copy(target)
 
 
 def update_statistics():

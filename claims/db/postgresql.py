@@ -12,7 +12,7 @@ than running them (docs/performance.md). `generic_plans()` runs such queries
 with a generic plan, prepared on the connection the first time and reused.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.db.models.expressions import RawSQL
 from psycopg.pq import TransactionStatus
@@ -39,6 +39,11 @@ def insert_rows(cursor, table, names, width, rows):
     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def scratch_copy(connection):
+    """Writers lock rows, not the database: nothing to copy."""
+    return nullcontext()
 
 
 def update_statistics(cursor):

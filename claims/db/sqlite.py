@@ -2,7 +2,11 @@
 ANALYZE, one plan per statement (nothing to switch), and one writer at a time."""
 
 import json
-from contextlib import nullcontext
+import shutil
+import sqlite3
+import tempfile
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 from django.db.models.expressions import RawSQL
 
@@ -26,6 +30,36 @@ def insert_rows(cursor, table, names, width, rows):
     # Names from the models' metadata, quoted; the values are parameters.
     values = ", ".join(["%s"] * width)
     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)  # nosec B608
+
+
+@contextmanager
+def scratch_copy(connection):
+    """The connection on a copy of its database file, made with SQLite's
+    backup (a consistent snapshot, readers and writers going on meanwhile),
+    deleted at the end; the connection back on the database after."""
+    if connection.in_atomic_block:
+        raise RuntimeError("scratch_copy() needs the connection outside a transaction")
+    if connection.is_in_memory_db():
+        yield  # a database in memory (tests) is this process's alone: no one to hold up
+        return
+    connection.ensure_connection()
+    directory = tempfile.mkdtemp(prefix="counterclaim-scratch-")
+    copy = Path(directory) / "copy.sqlite3"
+    target = sqlite3.connect(copy)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    settings = connection.settings_dict
+    name = settings["NAME"]
+    connection.close()
+    settings["NAME"] = str(copy)
+    try:
+        yield
+    finally:
+        connection.close()
+        settings["NAME"] = name
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def update_statistics(cursor):

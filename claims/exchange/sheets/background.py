@@ -6,7 +6,7 @@ Either way the run's report holds what the admin's import page shows."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from ... import mapping, runs
+from ... import db, mapping, runs
 from ...models import Claim, Run
 from .reading import SheetError
 from .run import SheetFailed, SheetImport
@@ -92,7 +92,9 @@ def preview(run):
     """The dry run: what the import would do and every problem; the run is
     then ready (waiting for confirmation) or failed."""
     runs.progress(run, 0, state=Run.State.PREVIEWING)
-    ok = _do(run, dry_run=True)
+    # A dry run writes and rolls back: on a copy where a writer would hold up editors.
+    with db.scratch_copy():
+        ok = _do(run, dry_run=True)
     run.report = {**run.report, "stage": "preview"}
     runs.finish(run, Run.State.READY if ok else Run.State.FAILED)
     return ok
