@@ -37,11 +37,11 @@ def scratch_copy(connection):
     """The connection on a copy of its database file, made with SQLite's
     backup (a consistent snapshot, readers and writers going on meanwhile),
     deleted at the end; the connection back on the database after."""
-    if connection.in_atomic_block:
-        raise RuntimeError("scratch_copy() needs the connection outside a transaction")
     if connection.is_in_memory_db():
         yield  # a database in memory (tests) is this process's alone: no one to hold up
         return
+    if connection.in_atomic_block:
+        raise RuntimeError("scratch_copy() needs the connection outside a transaction")
     connection.ensure_connection()
     directory = tempfile.mkdtemp(prefix="counterclaim-scratch-")
     copy = Path(directory) / "copy.sqlite3"

@@ -322,7 +322,7 @@ class Translator:
         out = _Objects()
         plans = [self._plan(read, known, out) for read in reads]
         self._name_new(out)
-        current = self._current(plans)
+        current = self._current(plans, known)
         for plan in plans:
             self._claims(plan, known, current, out)
         yield from out.entries()
@@ -517,17 +517,29 @@ class Translator:
 
     # The claims -------------------------------------------------------------------------
 
-    def _current(self, plans):
-        """The kept values of the claims the chunk's rows update, as written."""
-        slugs = [p["slug"] for p in plans] + [
-            p["counter_slug"] for p in plans if "counter_slug" in p
-        ]
-        claims = (
-            Claim.objects.filter(slug__in=slugs)
-            .select_related("speaker", "speaking_for")
-            .prefetch_related("topics", "accused")
-        )
-        return {claim.slug: _written_form(claim) for claim in claims}
+    def _current(self, plans, known):
+        """The kept values of the claims the chunk's rows update (those whose
+        identifiers are known), in the form a row's object gives them."""
+        slugs = [slug for slug, _ in known.values()]
+        if not slugs:
+            return {}
+        claims = Claim.objects.filter(slug__in=slugs).values(
+            "pk", "slug", *CLAIM_FIELDS, "said_on", "said_on_precision", "said_qualifier",
+            "speaker__slug", "speaking_for__slug",
+        )  # fmt: skip
+        found = {row["pk"]: _written_form(row) for row in claims}
+        for name in ("topics", "accused"):
+            through = Claim._meta.get_field(name).remote_field.through
+            target = Claim._meta.get_field(name).m2m_reverse_field_name()
+            rows = through.objects.filter(claim_id__in=list(found)).values_list(
+                "claim_id", f"{target}__slug"
+            )
+            for claim_id, slug in rows:
+                found[claim_id][name].append([slug])
+        for values in found.values():
+            values["topics"].sort()
+            values["accused"].sort()
+        return {values["slug"]: values for values in found.values()}
 
     def _claims(self, plan, known, current, out):
         read = plan["read"]
@@ -691,16 +703,16 @@ def _source_words(url):
     return url.split("://", 1)[-1].removeprefix("www.")
 
 
-def _written_form(claim):
-    """A claim's values in the form a row's fixture object gives them."""
-    values = {name: getattr(claim, name) for name in CLAIM_FIELDS}
-    values["speaker"] = [claim.speaker.slug] if claim.speaker else None
-    values["speaking_for"] = [claim.speaking_for.slug] if claim.speaking_for else None
-    values["said_on"] = claim.said_on.isoformat() if claim.said_on else None
-    values["said_on_precision"] = claim.said_on_precision
-    values["said_qualifier"] = claim.said_qualifier
-    values["topics"] = sorted([t.slug] for t in claim.topics.all())
-    values["accused"] = sorted([s.slug] for s in claim.accused.all())
+def _written_form(row):
+    """A claim's values (a row of values()) in the form a row's object gives them."""
+    values = {name: row[name] for name in CLAIM_FIELDS}
+    values["slug"] = row["slug"]
+    values["speaker"] = [row["speaker__slug"]] if row["speaker__slug"] else None
+    values["speaking_for"] = [row["speaking_for__slug"]] if row["speaking_for__slug"] else None
+    values["said_on"] = row["said_on"].isoformat() if row["said_on"] else None
+    values["said_on_precision"] = row["said_on_precision"]
+    values["said_qualifier"] = row["said_qualifier"]
+    values["topics"], values["accused"] = [], []
     return values
 
 
