@@ -464,3 +464,94 @@ def test_the_list_download_imports_back(seed, importer, client, tmp_path):
     assert {slug: d for slug, d in differences.items() if d} == {}
     assert topics == before_topics
     assert not Source.objects.exists()  # the download names no sources
+
+
+# --- Messy files, imported whole or refused whole -----------------------------------------
+
+
+def _mapping_for(tmp_path, delimiter=None, date_format="DD.MM.YYYY"):
+    document = json.loads(CASES_MAPPING.read_text())
+    document["read"] = {"delimiter": delimiter} if delimiter else {}
+    for column in document["columns"]:
+        if column["target"] in ("said_on", "counterclaim.said_on"):
+            column["format"] = date_format
+            column.pop("unreadable", None)
+    path = tmp_path / "messy-mapping.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+ARABIC = "قالت وكالة الأنباء إن الطائرات لم تستهدف أي مبنى مدني في المدينة خلال الأسبوع."
+RUSSIAN = "Агентство заявило, что самолёты не наносили ударов по жилым кварталам города."
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_each_delimiter_and_line_ending_imports(db, importer, tmp_path, delimiter, newline):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(HEADER)
+    writer.writerow(case(1, summary=f"First line{newline}second line; with, a {delimiter} too"))
+    writer.writerow(case(2, summary='She said "no" twice.'))
+    path = tmp_path / "cases.csv"
+    path.write_bytes(out.getvalue().encode())
+    sheet(path, mapping=_mapping_for(tmp_path))  # the delimiter detected
+    texts = set(Claim.objects.values_list("text", flat=True))
+    assert f"First line\nsecond line; with, a {delimiter} too" in texts
+    assert 'She said "no" twice.' in texts
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("utf-8-sig", RUSSIAN),
+        ("utf-16", ARABIC),
+        ("cp1251", RUSSIAN),
+        ("cp1256", ARABIC),
+    ],
+)
+def test_encodings_import(db, importer, tmp_path, encoding, text):
+    rows = [HEADER] + [case(n, summary=f"{text} {n}") for n in range(1, 4)]
+    path = write_csv(tmp_path, rows, encoding=encoding)
+    report = sheet(path, mapping=_mapping_for(tmp_path))
+    assert "claims.claim: 6 created" in report
+    assert Claim.objects.filter(text=f"{text} 1").exists()
+
+
+def test_no_break_spaces_are_trimmed_in_names_and_kept_in_texts(db, importer, tmp_path):
+    summary = "A claim\u00a0with a no-break space."
+    path = write_csv(tmp_path, [HEADER, case(1, "\u00a0Sputnik\u00a0", summary=summary)])
+    sheet(path, mapping=_mapping_for(tmp_path))
+    claim = Claim.objects.get(text=summary)
+    assert claim.speaker.name == "Sputnik"
+
+
+def test_a_ragged_row_is_refused_naming_it(db, importer, tmp_path):
+    path = tmp_path / "cases.csv"
+    lines = [";".join(HEADER), ";".join(case(1)), ";".join(case(2)[:5])]
+    path.write_text("\r\n".join(lines) + "\r\n")
+    message = refused(path, mapping=_mapping_for(tmp_path))
+    assert "row 3, column “Source URL”:" in message and "ends before" in message
+    assert Claim.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "good", "bad"),
+    [
+        ("DD.MM.YYYY", "10.02.2016", "2016-02-10"),
+        ("YYYY-MM-DD", "2016-02-10", "10.02.2016"),
+        ("MM/DD/YYYY", "02/10/2016", "13/10/2016"),
+        ("YYYY-MM", "2016-02", "2016-13"),
+        ("YYYY", "2016", "16"),
+        ("words", "February 2016", "Febtober 2016"),
+        ("excel", "42401", "forty"),
+    ],
+)
+def test_a_bad_date_in_each_format_names_row_and_column(db, importer, tmp_path, written, good, bad):
+    mapping = _mapping_for(tmp_path, date_format=written)
+    sheet(write_csv(tmp_path, [HEADER, case(1, date=good)]), mapping=mapping)
+    assert Claim.objects.filter(said_on__isnull=False).count() == 2
+    before, history = counts(), histories()
+    message = refused(write_csv(tmp_path, [HEADER, case(2, date=bad)]), mapping=mapping)
+    assert "row 2, column “Date”:" in message and f"“{bad}”" in message
+    assert counts() == before and histories() == history
