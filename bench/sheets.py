@@ -2,6 +2,7 @@
 beside the same data imported as a fixture by `import_claims`, on a fresh database each.
 
     python bench/sheets.py [--rows 100000] [--xlsx-rows 20000] [--database-url URL] [--json FILE]
+                           [--no-editors]
 
 The case file has, per row: an identifier, a date, an outlet (one of 300, so most
 rows name a speaker seen before), a language, two topics, the URL where the claim
@@ -15,6 +16,12 @@ objects; the ratio compares their objects per second. The XLSX file holds the fi
 --xlsx-rows rows and is timed on its own. Without --database-url each import gets a
 throwaway SQLite database; with a PostgreSQL URL, a database of that server is made
 and dropped for each. Prints a table; --json writes the figures too.
+
+Meanwhile an editor saves a claim every quarter of a second, as the admin would: asking
+first whether a run is writing on a database that takes one writer at a time (then the
+save is refused at once, `claims.runs.refusal`), else saving through the ORM in its own
+transaction. Its saves, refusals, failures ("database is locked" after the busy timeout)
+and how long each took are reported.
 """
 
 import argparse
@@ -174,6 +181,61 @@ def _anonymous_kb(pid):
     return 0
 
 
+EDITOR = r"""
+import json, sys, time, uuid
+import django
+django.setup()
+from django.db import OperationalError, transaction
+from claims import runs
+from claims.models import Claim
+stop, out = sys.argv[1], sys.argv[2]
+import os
+found = {"saved": [], "refused": [], "failed": []}
+while not os.path.exists(stop):
+    began = time.monotonic()
+    try:
+        if runs.refusal():
+            kind = "refused"
+        else:
+            with transaction.atomic():
+                Claim.objects.create(slug=f"editor-{uuid.uuid4().hex[:12]}", text="An editor's save.")
+            kind = "saved"
+    except OperationalError:
+        kind = "failed"
+    found[kind].append(time.monotonic() - began)
+    time.sleep(0.25)
+Claim.objects.filter(slug__startswith="editor-").delete()  # not part of the data compared
+open(out, "w").write(json.dumps(found))
+"""
+
+
+def editor_saves(url, directory):
+    """Starts the editor; returns a function that stops it and gives its figures."""
+    stop, out = directory / "editor.stop", directory / "editor.json"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    env.update(DEBUG="0", SECRET_KEY="bench-" + "x" * 50)
+    env.setdefault("ALLOWED_HOSTS", "localhost")
+    child = subprocess.Popen(  # this interpreter and the script above
+        [sys.executable, "-c", EDITOR, str(stop), str(out)], env=env, cwd=PROJECT
+    )
+
+    def finish():
+        stop.touch()
+        child.wait(timeout=120)
+        found = json.loads(out.read_text())
+        figures = {}
+        for kind, seconds in found.items():
+            seconds.sort()
+            figures[kind] = {
+                "count": len(seconds),
+                "median_ms": 1000 * seconds[len(seconds) // 2] if seconds else None,
+                "max_ms": 1000 * seconds[-1] if seconds else None,
+            }
+        return figures
+
+    return finish
+
+
 def objects_of(report):
     total = 0
     for line in report.splitlines():
@@ -192,6 +254,7 @@ def main():
     parser.add_argument("--xlsx-rows", type=int, default=20_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--json")
+    parser.add_argument("--no-editors", action="store_true", help="No editor saving meanwhile.")
     options = parser.parse_args()
     results = {"rows": options.rows}
     with tempfile.TemporaryDirectory(prefix="bench-sheets-") as directory:
@@ -201,11 +264,14 @@ def main():
         mapping.write_text(json.dumps(MAPPING))
         fixture = directory / "same.jsonl"
         with Database(options.database_url, "bench_sheet_csv", directory) as db:
+            editor = None if options.no_editors else editor_saves(db.url, directory)
             seconds, peak, report = manage(
                 db.url, "import_sheet", str(sheet), "--mapping", str(mapping),
                 "--user", "bench", "--quiet",
             )  # fmt: skip
             objects = objects_of(report)
+            if editor:
+                results["editor"] = editor()
             results["csv"] = {
                 "seconds": seconds,
                 "peak_rss_mb": peak[0],
@@ -249,6 +315,12 @@ def main():
           f"{results['fixture']['objects']:,} objects, {fixture_rate:,.0f} objects/s, "
           f"peak RSS {results['fixture']['peak_rss_mb']:.0f} MB ({results['fixture']['peak_heap_mb']:.0f} MB)")  # fmt: skip
     print(f"  ratio (objects/s, sheet / fixture): {results['ratio']:.2f}")
+    for kind, figures in results.get("editor", {}).items():
+        if figures["count"]:
+            print(f"  an editor's saves during the import, {kind}: {figures['count']}, "
+                  f"median {figures['median_ms']:.0f} ms, longest {figures['max_ms']:.0f} ms")  # fmt: skip
+        else:
+            print(f"  an editor's saves during the import, {kind}: 0")
     if "xlsx" in results:
         x = results["xlsx"]
         print(f"  XLSX, {x['rows']:,} rows: {x['seconds']:.1f} s, {x['objects'] / x['seconds']:,.0f} objects/s")  # fmt: skip

@@ -224,3 +224,54 @@ def test_a_large_file_is_previewed_and_written_by_the_worker(
     assert run.state == Run.State.DONE, (run.error, run.report.get("outcome"))
     assert Claim.objects.count() == 11
     assert run.done == 7
+
+
+ON_POSTGRESQL = __import__("os").environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_the_command_records_its_import_as_a_run(django_user_model):
+    from django.core.management import CommandError
+    from django.utils import timezone
+
+    from claims import runs
+
+    user = django_user_model.objects.create_user("cli", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    out = io.StringIO()
+    call_command(
+        "import_sheet",
+        str(EXAMPLES / "cases.csv"),
+        "--mapping",
+        str(EXAMPLES / "cases-mapping.json"),
+        "--user",
+        "cli",
+        stdout=out,
+    )
+    run = Run.objects.get()
+    assert run.state == Run.State.DONE and run.user == user and run.done == 7
+    assert any("claims.claim: 11 created" in line for line in run.report["lines"])
+    # Another import writing: on SQLite the command refuses at once, as the admin does.
+    other = Run.objects.create(
+        kind=Run.Kind.IMPORT_SHEET, user=user, file="other.csv", started_at=timezone.now()
+    )
+    runs.progress(other, 0, total=10, state=Run.State.WRITING)
+    try:
+        if ON_POSTGRESQL:
+            assert runs.refusal() is None
+        else:
+            with pytest.raises(CommandError) as refused:
+                call_command(
+                    "import_sheet",
+                    str(EXAMPLES / "cases.csv"),
+                    "--mapping",
+                    str(EXAMPLES / "cases-mapping.json"),
+                    "--user",
+                    "cli",
+                    stdout=io.StringIO(),
+                )
+            assert "other.csv" in str(refused.value) and "one writer at a time" in str(
+                refused.value
+            )
+    finally:
+        runs.finish(other, Run.State.DONE)
