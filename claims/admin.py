@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, capfirst
@@ -28,7 +28,9 @@ from .models import (
     Citation,
     Claim,
     Correction,
+    ExternalId,
     Figure,
+    Mapping,
     Measure,
     Rebuttal,
     Run,
@@ -381,6 +383,20 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+class ExternalIdInline(admin.TabularInline):
+    """The rows of other tables this claim came from (never shown to readers)."""
+
+    model = ExternalId
+    fields = ["namespace", "value", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("identifiers in other tables (spreadsheet imports; never public)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Claim)
 class ClaimAdmin(EditorAdmin):
     list_display = [
@@ -415,7 +431,14 @@ class ClaimAdmin(EditorAdmin):
     date_hierarchy = "said_on"
     list_per_page = 50
     autocomplete_fields = ["speaker", "speaking_for", "topics", "accused"]
-    inlines = [CitationInline, FigureInline, RebuttalInline, AnsweredInline, CorrectionInline]
+    inlines = [
+        CitationInline,
+        FigureInline,
+        RebuttalInline,
+        AnsweredInline,
+        CorrectionInline,
+        ExternalIdInline,
+    ]
     actions = ["send_to_review", "publish", "unpublish", "export_fixture"]
     reading_actions = ["export_fixture"]
     form = ClaimForm
@@ -756,6 +779,37 @@ def readable(value):
     if isinstance(value, dict | list):
         return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
     return "—" if value in (None, "") else str(value)
+
+
+class MappingForm(forms.ModelForm):
+    """A mapping's columns and constants as its JSON document (README), checked."""
+
+    class Meta:
+        model = Mapping
+        fields = ["name", "slug", "namespace", "description", "spec"]
+
+
+@admin.register(Mapping)
+class MappingAdmin(EditorAdmin):
+    form = MappingForm
+    list_display = ["name", "namespace", "updated_at"]
+    search_fields = ["name", "namespace", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["download_json"]
+    reading_actions = ["download_json"]
+
+    @admin.action(description=_("Download as a JSON file"))
+    def download_json(self, request, queryset):
+        """One mapping's JSON file (to keep beside the spreadsheet, or give a
+        partner); several as a JSON list of them."""
+        documents = [m.as_document() for m in queryset.order_by("name")]
+        body = documents[0] if len(documents) == 1 else documents
+        name = f"{queryset.first().slug}.json" if len(documents) == 1 else "mappings.json"
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 @admin.register(Run)

@@ -275,3 +275,52 @@ def test_the_command_records_its_import_as_a_run(django_user_model):
             )
     finally:
         runs.finish(other, Run.State.DONE)
+
+
+def test_mappings_are_edited_checked_and_downloaded_in_the_admin(staff_client):
+    from claims import mapping as rules
+
+    document = json.loads((EXAMPLES / "cases-mapping.json").read_text())
+    spec = {k: v for k, v in document.items() if k not in ("name", "namespace")}
+    form = {
+        "name": "Partner file",
+        "slug": "partner-file",
+        "namespace": "partner",
+        "description": "",
+        "spec": json.dumps(spec),
+    }
+    response = staff_client.post("/admin/claims/mapping/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = Mapping.objects.get(slug="partner-file")
+    assert saved.history.count() == 1
+    broken = {**spec, "columns": [{"column": "Date", "target": "said_when"}]}
+    response = staff_client.post(
+        f"/admin/claims/mapping/{saved.pk}/change/", {**form, "spec": json.dumps(broken)}
+    )
+    assert response.status_code == 200
+    assert "column “Date”: unknown target &#x27;said_when&#x27;" in response.content.decode()
+    response = staff_client.post(
+        "/admin/claims/mapping/", {"action": "download_json", "_selected_action": [saved.pk]}
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="partner-file.json"'
+    downloaded = json.loads(response.content)
+    assert rules.parse(downloaded).namespace == "partner"
+    assert (
+        rules.parse(downloaded).as_document()["columns"]
+        == rules.parse(document).as_document()["columns"]
+    )
+
+
+def test_a_claims_identifiers_show_on_its_admin_page(staff_client):
+    call_command(
+        "import_sheet",
+        str(EXAMPLES / "cases.csv"),
+        "--mapping",
+        str(EXAMPLES / "cases-mapping.json"),
+        "--user",
+        "sheets",
+        stdout=io.StringIO(),
+    )
+    claim = ExternalId.objects.get(value="SY-001").claim
+    page = staff_client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
+    assert "identifiers in other tables" in page.lower() and "SY-001" in page
