@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 
+from django.utils.translation import gettext as _
+
 from ...choices import CitationRole, ClaimStatus
 from ...dates import SAID, FuzzyDate, Precision, read_said
 from ...links import is_shortened, is_web_address
@@ -161,7 +163,7 @@ class Translator:
     # Reading a row --------------------------------------------------------------------------
 
     def _say(self, read, column, value, message):
-        label = f"“{column}”" if column else "constant"
+        label = f"“{column}”" if column else _("constant")
         shown = f" “{value}”" if value not in ("", None) and f"“{value}”" not in message else ""
         message = f"{shown.strip()} {message}".strip()
         if (label, message) in read.said:
@@ -192,7 +194,7 @@ class Translator:
                 read.values[target] = self.spec.constants[target]
                 read.columns[target] = None
         if not read.get("text").strip():
-            self._say(read, self._column("text"), "", "the claim's text is empty")
+            self._say(read, self._column("text"), "", _("the claim's text is empty"))
         read.digest = hashlib.sha256(json.dumps(sorted(given)).encode()).hexdigest()
         return read
 
@@ -265,7 +267,7 @@ class Translator:
             if not part:
                 continue
             if not is_web_address(part):
-                self._say(read, entry.column, part, "is not an http(s) address")
+                self._say(read, entry.column, part, _("is not an http(s) address"))
                 continue
             found.append(part)
         return found
@@ -297,7 +299,8 @@ class Translator:
                     self.problem(
                         f"row {read.number} (row)",
                         self._key_label(),
-                        f"the identifier “{key}” is also row {earlier[0]}'s, with other values",
+                        _("the identifier “%(key)s” is also row %(row)s's, with other values")
+                        % {"key": key, "row": earlier[0]},
                     )
                 continue
             self.seen[key] = (read.number, read.digest)
@@ -341,7 +344,7 @@ class Translator:
         for target in ("appearance.url", "counterclaim.appearance.url"):
             url = read.get(target)
             if url and not is_web_address(url):
-                self._say(read, read.columns.get(target), url, "is not an http(s) address")
+                self._say(read, read.columns.get(target), url, _("is not an http(s) address"))
                 read.values.pop(target)
 
     # What a row names ---------------------------------------------------------------------
@@ -357,7 +360,10 @@ class Translator:
             slug = self.chosen[key]
             if slug not in self.speakers.speakers:
                 self._say(
-                    read, read.columns.get(target), name, f"is mapped to “{slug}”, no speaker"
+                    read,
+                    read.columns.get(target),
+                    name,
+                    _("is mapped to “%(slug)s”, which is no speaker") % {"slug": slug},
                 )
                 return None
             if key not in {name_key(n) for n in self._names_of(slug)}:
@@ -373,8 +379,11 @@ class Translator:
                 read,
                 read.columns.get(target),
                 name,
-                f"names several speakers ({', '.join(sorted(found))}): give one of their "
-                "identifiers, or map the name to one",
+                _(
+                    "names several speakers (%(slugs)s): give one of their identifiers, or map "
+                    "the name to one"
+                )
+                % {"slugs": ", ".join(sorted(found))},
             )
             return None
         if found:
@@ -406,7 +415,8 @@ class Translator:
                 read,
                 read.columns.get(target),
                 url,
-                f"is the address of several sources ({', '.join(found)}): keep one in the admin",
+                _("is the address of several sources (%(slugs)s): keep one in the admin")
+                % {"slugs": ", ".join(found)},
             )
             return None
         if found:
@@ -477,11 +487,11 @@ class Translator:
     def _name_new(self, out):
         """Slugs for what the chunk makes: a few queries for all of them."""
         made = self.identifiers.make(
-            "speaker", [(name, "speaker") for (_, name, _, _) in out.speakers.values()]
+            "speaker", [(name, "speaker") for (_key, name, _kind, _row) in out.speakers.values()]
         )
         for placeholder, slug in zip(list(out.speakers), made, strict=True):
             out.rename(placeholder, slug)
-            key, name, _, _ = out.speakers[slug]
+            key, name, _kind, _row = out.speakers[slug]
             self.speakers.add(slug, name)
             self.new_speakers[key] = slug
             self.made_speakers[slug] = self.new_speaker_names[key]
@@ -491,7 +501,8 @@ class Translator:
             self.topics.add(out.topics[slug][0], slug)
             self.new_topics[name_key(out.topics[slug][0])] = slug
         made = self.identifiers.make(
-            "source", [(_source_words(url), "source") for url, _, _ in out.sources.values()]
+            "source",
+            [(_source_words(url), "source") for url, _row, _fields in out.sources.values()],
         )
         for placeholder, slug in zip(list(out.sources), made, strict=True):
             out.rename(placeholder, slug)
@@ -558,7 +569,7 @@ class Translator:
             fields.update(_said(read.get("said_on", None), *read.get("_said", (None, None))))
         for target, text in read.get("_unread_dates", []):
             if target == "said_on":
-                note = f"The table gives “{text}”, which is not a date."
+                note = _("The table gives “%(text)s”, which is not a date.") % {"text": text}
                 fields["date_note"] = " ".join(filter(None, [fields.get("date_note"), note]))
         if "accused" in read.values:
             fields["accused"] = sorted([out.final(a)] for a in set(plan["accused"]) if a)
@@ -782,7 +793,7 @@ class _Objects:
         )
 
     def entries(self):
-        for slug, (_, name, kind, row) in self.speakers.items():
+        for slug, (_key, name, kind, row) in self.speakers.items():
             yield f"row {row} (speaker)", _object("claims.speaker", slug=slug, name=name, kind=kind)
         for slug, (aliases, row) in self.aliases.items():
             yield f"row {row} (speaker)", _object("claims.speaker", slug=slug, aliases=aliases)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ...mapping import TARGETS
 from ..importer import Importer, ImportFailed
@@ -97,53 +98,76 @@ class SheetReport:
         )
 
     def lines(self):
-        """The report as text, for the command line."""
+        """The report as text, for the command line and the admin's pages."""
         notes = self.notes
         yield self.reading_line()
-        yield f"rows read: {notes.rows:,}"
+        yield _("rows read: %(rows)s") % {"rows": f"{notes.rows:,}"}
         if notes.hashed_keys:
-            yield (
+            yield _(
                 "no external ID column: rows are known by their text, speaker and date, so an "
                 "edited row will become a new claim"
             )
         yield from self.counts.lines()
         if notes.duplicate_count:
             shown = ", ".join(f"{row} (= {earlier})" for row, earlier in notes.duplicates)
-            yield f"exact duplicate rows, imported once: {notes.duplicate_count:,}: {shown}"
+            yield _("exact duplicate rows, imported once: %(count)s: %(rows)s") % {
+                "count": f"{notes.duplicate_count:,}",
+                "rows": shown,
+            }
         if notes.new_speakers:
             names = ", ".join(
-                f"{name} ({count} rows, first row {row})"
-                for name, (count, row, _) in list(notes.new_speakers.items())[:50]
+                _("%(name)s (%(count)s rows, first row %(row)s)")
+                % {"name": name, "count": count, "row": row}
+                for name, (count, row, _last) in list(notes.new_speakers.items())[:50]
             )
             more = len(notes.new_speakers) - 50
-            yield f"new speakers to create: {len(notes.new_speakers):,}: {names}" + (
-                f", and {more:,} more" if more > 0 else ""
-            )
+            if more > 0:
+                names += _(", and %(more)s more") % {"more": f"{more:,}"}
+            yield _("new speakers to create: %(count)s: %(names)s") % {
+                "count": f"{len(notes.new_speakers):,}",
+                "names": names,
+            }
         for name, slug in notes.aliases_added[:50]:
-            yield f"alias added: “{name}” for the speaker {slug}"
+            yield _("alias added: “%(name)s” for the speaker %(slug)s") % {
+                "name": name,
+                "slug": slug,
+            }
         if notes.conflicts:
-            yield (
-                f"conflicts: {notes.conflict_count:,} field(s) changed in the admin since the "
-                "last import " + ("were overwritten" if self._overwrote else "were kept")
-            )
+            if self._overwrote:
+                said = _(
+                    "conflicts: %(count)s field(s) changed in the admin since the last import "
+                    "were overwritten"
+                )
+            else:
+                said = _(
+                    "conflicts: %(count)s field(s) changed in the admin since the last import "
+                    "were kept"
+                )
+            yield said % {"count": f"{notes.conflict_count:,}"}
             for (column, name), (count, rows) in notes.conflicts.items():
                 more = ", …" if count > len(rows) else ""
                 label = column if column == "constant" else f"“{column}”"
-                yield f"  {name} ({label}): {count:,} rows: {', '.join(map(str, rows))}{more}"
+                yield "  " + _("%(field)s (%(column)s): %(count)s rows: %(rows)s") % {
+                    "field": name,
+                    "column": label,
+                    "count": f"{count:,}",
+                    "rows": ", ".join(map(str, rows)) + more,
+                }
         if notes.unread_dates:
-            shown = ", ".join(f"row {row} “{text}”" for row, _, text in notes.unread)
-            yield (
-                f"dates that could not be read, left undated with the text in the date note: "
-                f"{notes.unread_dates:,}: {shown}"
-            )
+            shown = ", ".join(f"row {row} “{text}”" for row, _column, text in notes.unread)
+            yield _(
+                "dates that could not be read, left undated with the text in the date note: "
+                "%(count)s: %(rows)s"
+            ) % {"count": f"{notes.unread_dates:,}", "rows": shown}
         if notes.shortened_count:
             shown = ", ".join(f"row {row}: {url}" for row, url in notes.shortened)
-            yield (
-                f"links on URL shorteners, kept as given and not followed: "
-                f"{notes.shortened_count:,}: {shown}"
-            )
+            yield _(
+                "links on URL shorteners, kept as given and not followed: %(count)s: %(rows)s"
+            ) % {"count": f"{notes.shortened_count:,}", "rows": shown}
         if self.problems:
-            yield f"{self.problem_count:,} problem(s); nothing was imported:"
+            yield _("%(count)s problem(s); nothing was imported:") % {
+                "count": f"{self.problem_count:,}"
+            }
             for line in self.problems:
                 yield f"  {line}"
 
@@ -301,7 +325,7 @@ class SheetImport:
                 number = int(row.group(1)) if row else None
                 if number is not None and number not in entry[1] and len(entry[1]) < SHOWN:
                     entry[1].append(number)
-        for (column, _), (group, rows) in groups.items():
+        for (column, _message), (group, rows) in groups.items():
             if not rows:
                 lines.append(str(group.example))
                 continue
