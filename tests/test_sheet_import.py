@@ -555,3 +555,35 @@ def test_a_bad_date_in_each_format_names_row_and_column(db, importer, tmp_path, 
     message = refused(write_csv(tmp_path, [HEADER, case(2, date=bad)]), mapping=mapping)
     assert "row 2, column “Date”:" in message and f"“{bad}”" in message
     assert counts() == before and histories() == history
+
+
+def test_what_an_import_made_is_forgotten_once_written(db, importer, tmp_path, monkeypatch):
+    from claims.exchange.importer import run as importing
+    from claims.exchange.sheets import matching
+    from claims.exchange.sheets import rows as sheet_rows
+
+    monkeypatch.setattr(sheet_rows, "ROWS_PER_CHUNK", 5)
+    monkeypatch.setattr(importing, "OBJECTS_PER_BATCH", 10)  # written 10 objects at a time
+    monkeypatch.setattr(matching, "KEPT_AFTER", 30)
+    kept = []
+    original = matching._Recent.next_chunk
+
+    def watched(self, given):
+        original(self, given)
+        kept.append(sum(len(values) for values, _end in self.generations))
+
+    monkeypatch.setattr(matching._Recent, "next_chunk", watched)
+    shared = "See https://monitor.example/report for the count."
+    rows = [HEADER] + [case(n, disproof=shared) for n in range(1, 61)]
+    sheet(write_csv(tmp_path, rows))
+    # One source for the link all rows share, found again after it was forgotten.
+    assert Source.objects.filter(url="https://monitor.example/report").count() == 1
+    assert Claim.objects.count() == 120
+    assert max(kept) < 40  # a few chunks' worth, not the file's 120 claims and 61 sources
+
+
+def test_made_values_outlive_the_importers_batch():
+    from claims.exchange.importer import OBJECTS_PER_BATCH
+    from claims.exchange.sheets.matching import KEPT_AFTER
+
+    assert KEPT_AFTER >= 4 * OBJECTS_PER_BATCH

@@ -8,9 +8,47 @@ from ...links import normal_url
 from ...models import Claim, ExternalId, Source, Speaker, Topic
 from ...text import name_key, slug_text
 
-__all__ = ["Identifiers", "SourceIndex", "SpeakerIndex", "TopicIndex", "external_ids"]
+__all__ = [
+    "KEPT_AFTER",
+    "Identifiers",
+    "SourceIndex",
+    "SpeakerIndex",
+    "TopicIndex",
+    "external_ids",
+]
 
 CHUNK = 500  # values asked of the database at a time
+# What an import made is remembered until this many more objects have been
+# given to the importer: by then it is written (the importer holds at most a
+# batch of importer.OBJECTS_PER_BATCH, far fewer), and the database answers
+# for it. So memory follows a chunk, not the file.
+KEPT_AFTER = 2000
+
+
+class _Recent:
+    """Values made by an import, by generation (one per chunk of rows),
+    forgotten once KEPT_AFTER objects have been given after their chunk."""
+
+    def __init__(self):
+        self.generations = [({}, 0)]  # (values, objects given when it ended)
+
+    def add(self, key, value):
+        self.generations[-1][0][key] = value
+
+    def get(self, key):
+        for values, _end in reversed(self.generations):
+            if key in values:
+                return values[key]
+        return None
+
+    def __contains__(self, key):
+        return any(key in values for values, _end in self.generations)
+
+    def next_chunk(self, given):
+        """A new generation; those written for sure are let go."""
+        self.generations[-1] = (self.generations[-1][0], given)
+        self.generations = [g for g in self.generations if given - g[1] < KEPT_AFTER]
+        self.generations.append(({}, given))
 
 
 class SpeakerIndex:
@@ -52,23 +90,30 @@ class SourceIndex:
     time; those the import makes are remembered for the rows after."""
 
     def __init__(self):
-        self.known = {}  # normal URL -> [slugs]
+        self.known = {}  # normal URL -> [slugs], for the URLs of the chunk
+        self.made = _Recent()  # normal URL -> slug of a source this import makes
 
     def load(self, urls):
-        wanted = sorted({normal_url(u) for u in urls} - self.known.keys())
+        """The sources kept under the chunk's URLs; those of earlier chunks forgotten."""
+        self.known = {}
+        wanted = sorted({normal_url(u) for u in urls})
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             for key in chunk:
-                self.known.setdefault(key, [])
+                self.known[key] = []
             rows = Source.objects.filter(url_key__in=chunk).order_by("slug")
             for key, slug in rows.values_list("url_key", "slug"):
                 self.known[key].append(slug)
 
     def find(self, url):
-        return self.known.get(normal_url(url), [])
+        key = normal_url(url)
+        made = self.made.get(key)
+        if made is not None:
+            return [made]
+        return self.known.get(key, [])
 
     def add(self, url, slug):
-        self.known[normal_url(url)] = [slug]
+        self.made.add(normal_url(url), slug)
 
 
 class TopicIndex:
@@ -105,7 +150,11 @@ class Identifiers:
     MODELS = {"claim": Claim, "source": Source, "speaker": Speaker, "topic": Topic}
 
     def __init__(self):
-        self.made = {name: set() for name in self.MODELS}
+        self.made = {name: _Recent() for name in self.MODELS}
+
+    def next_chunk(self, given):
+        for made in self.made.values():
+            made.next_chunk(given)
 
     def make(self, kind, wanted):
         """Slugs for `wanted`, a list of (words, fallback): a few queries
@@ -125,7 +174,7 @@ class Identifiers:
             slug = next((s for s in candidates[base] if s not in taken and s not in made), None)
             if slug is None:
                 slug = self._numbered(model, base)
-            made.add(slug)
+            made.add(slug, True)
             slugs.append(slug)
         return slugs
 

@@ -277,8 +277,13 @@ class Translator:
     def entries(self, rows):
         """The fixture objects of `rows` (Row), a chunk at a time."""
         rows = iter(rows)
+        given = 0
         while chunk := list(islice(rows, ROWS_PER_CHUNK)):
-            yield from self._chunk(chunk)
+            self.sources.made.next_chunk(given)
+            self.identifiers.next_chunk(given)
+            for entry in self._chunk(chunk):
+                given += 1
+                yield entry
 
     def _chunk(self, rows):
         reads = []
@@ -291,7 +296,7 @@ class Translator:
             key = self._key(read)
             earlier = self.seen.get(key)
             if earlier is not None:
-                if earlier[1] == read.digest:
+                if earlier[1] == read.digest[:16]:
                     self.notes.duplicate_count += 1
                     if len(self.notes.duplicates) < SHOWN:
                         self.notes.duplicates.append((read.number, earlier[0]))
@@ -303,7 +308,7 @@ class Translator:
                         % {"key": key, "row": earlier[0]},
                     )
                 continue
-            self.seen[key] = (read.number, read.digest)
+            self.seen[key] = (read.number, read.digest[:16])
             read.values["_key"] = key
             reads.append(read)
         if not reads:
