@@ -23,6 +23,8 @@ constant fills a target no column gives.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .dates import WRITTEN
 
 __all__ = [
@@ -174,53 +176,70 @@ class Spec:
 
 def _text(value, where):
     if not isinstance(value, str):
-        raise MappingError(f"{where}: expected a text, got {value!r}")
+        raise MappingError(
+            _("%(where)s: expected a text, got %(value)s") % {"where": where, "value": repr(value)}
+        )
     return value
 
 
 def _column(number, entry):
     where = f"columns, entry {number}"
     if not isinstance(entry, dict):
-        raise MappingError(f"{where}: expected an object with a column and a target")
+        raise MappingError(
+            _("%(where)s: expected an object with a column and a target") % {"where": where}
+        )
     column = entry.get("column")
     if not isinstance(column, str) or not column.strip():
-        raise MappingError(f"{where}: give the column's name in “column”")
+        raise MappingError(_("%(where)s: give the column's name in “column”") % {"where": where})
     where = f"column “{column}”"
     target = entry.get("target")
     if target not in TARGETS:
         raise MappingError(
-            f"{where}: unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+            _("%(where)s: unknown target %(target)s; the targets are %(targets)s")
+            % {"where": where, "target": repr(target), "targets": ", ".join(TARGETS)}
         )
     holds = TARGETS[target][0]
     allowed = OPTIONS[holds] | {"column", "target"}
     for name in entry:
         if name not in allowed:
-            raise MappingError(f"{where}: the target {target} takes no option {name!r}")
+            raise MappingError(
+                _("%(where)s: the target %(target)s takes no option %(name)s")
+                % {"where": where, "target": target, "name": repr(name)}
+            )
     written = entry.get("format", "YYYY-MM-DD")
     written = tuple(written) if isinstance(written, list) else (written,)
     for each in written if holds == DATE else ():
         if each not in WRITTEN:
             raise MappingError(
-                f"{where}: unknown date format {each!r}; the formats are {', '.join(WRITTEN)}"
+                _("%(where)s: unknown date format %(each)s; the formats are %(written)s")
+                % {"where": where, "each": repr(each), "written": ", ".join(WRITTEN)}
             )
     if holds == DATE and not written:
-        raise MappingError(f"{where}: give a date format")
+        raise MappingError(_("%(where)s: give a date format") % {"where": where})
     unreadable = entry.get("unreadable", "refuse")
     if unreadable not in UNREADABLE:
-        raise MappingError(f"{where}: “unreadable” is one of {', '.join(UNREADABLE)}")
+        raise MappingError(
+            _("%(where)s: “unreadable” is one of %(unreadable)s")
+            % {"where": where, "unreadable": ", ".join(UNREADABLE)}
+        )
     separator = entry.get("separator", "," if holds == LIST else "")
     _text(separator, f"{where}: separator")
     find_urls = entry.get("find_urls", False)
     if not isinstance(find_urls, bool):
-        raise MappingError(f"{where}: find_urls is true or false")
+        raise MappingError(_("%(where)s: find_urls is true or false") % {"where": where})
     role = entry.get("role", "")
     if role and role not in ROLES:
-        raise MappingError(f"{where}: unknown role {role!r}; the roles are {', '.join(ROLES)}")
+        raise MappingError(
+            _("%(where)s: unknown role %(role)s; the roles are %(roles)s")
+            % {"where": where, "role": repr(role), "roles": ", ".join(ROLES)}
+        )
     values = entry.get("values", {})
     if not isinstance(values, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in values.items()
     ):
-        raise MappingError(f"{where}: “values” maps texts in the file to field values")
+        raise MappingError(
+            _("%(where)s: “values” maps texts in the file to field values") % {"where": where}
+        )
     return Column(
         column=column,
         target=target,
@@ -237,53 +256,67 @@ def parse(document):
     """A Spec from the mapping's JSON document (a dict); MappingError, naming
     the entry and what is wrong, when it cannot be used."""
     if not isinstance(document, dict):
-        raise MappingError("a mapping is a JSON object")
+        raise MappingError(_("a mapping is a JSON object"))
     for name in document:
         if name not in TOP:
-            raise MappingError(f"unknown entry {name!r}; the entries are {', '.join(sorted(TOP))}")
+            raise MappingError(
+                _("unknown entry %(name)s; the entries are %(top)s")
+                % {"name": repr(name), "top": ", ".join(sorted(TOP))}
+            )
     if document.get("format", FORMAT) != FORMAT:
-        raise MappingError(f"format {document.get('format')!r}; this version reads format 1")
+        raise MappingError(
+            _("format %(format)s; this version reads format 1")
+            % {"format": repr(document.get("format"))}
+        )
     name = _text(document.get("name", ""), "name").strip()
     namespace = _text(document.get("namespace", ""), "namespace").strip()
     if not name:
-        raise MappingError("name: give the mapping a name")
+        raise MappingError(_("name: give the mapping a name"))
     if not namespace:
-        raise MappingError("namespace: say whose identifiers the rows carry")
+        raise MappingError(_("namespace: say whose identifiers the rows carry"))
     read = document.get("read") or {}
     if not isinstance(read, dict) or set(read) - READ:
-        raise MappingError(f"read: an object with some of {', '.join(sorted(READ))}")
+        raise MappingError(
+            _("read: an object with some of %(read)s") % {"read": ", ".join(sorted(READ))}
+        )
     if "header" in read and not isinstance(read["header"], bool):
-        raise MappingError("read: header is true or false")
+        raise MappingError(_("read: header is true or false"))
     for key in ("delimiter", "encoding", "sheet"):
         if read.get(key) is not None:
             _text(read[key], f"read: {key}")
     if read.get("delimiter") and len(read["delimiter"]) != 1:
-        raise MappingError("read: the delimiter is one character")
+        raise MappingError(_("read: the delimiter is one character"))
     entries = document.get("columns") or []
     if not isinstance(entries, list):
-        raise MappingError("columns: a list of {column, target} objects")
+        raise MappingError(_("columns: a list of {column, target} objects"))
     columns = [_column(number, entry) for number, entry in enumerate(entries, start=1)]
     seen = set()
     for c in columns:
         if (c.column, c.target) in seen:
-            raise MappingError(f"column “{c.column}”: mapped twice to {c.target}")
+            raise MappingError(
+                _("column “%(column)s”: mapped twice to %(target)s")
+                % {"column": c.column, "target": c.target}
+            )
         seen.add((c.column, c.target))
     constants = document.get("constants") or {}
     if not isinstance(constants, dict):
-        raise MappingError("constants: an object of target: value")
+        raise MappingError(_("constants: an object of target: value"))
     for target, value in constants.items():
         if target not in TARGETS:
             raise MappingError(
-                f"constants: unknown target {target!r}; the targets are {', '.join(TARGETS)}"
+                _("constants: unknown target %(target)s; the targets are %(targets)s")
+                % {"target": repr(target), "targets": ", ".join(TARGETS)}
             )
         if TARGETS[target][0] in (DATE, URLS, LIST):
-            raise MappingError(f"constants: {target} takes a column, not a constant")
+            raise MappingError(
+                _("constants: %(target)s takes a column, not a constant") % {"target": target}
+            )
         _text(value, f"constants: {target}")
     speakers = document.get("speakers") or {}
     if not isinstance(speakers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in speakers.items()
     ):
-        raise MappingError("speakers: an object of name in the file: speaker identifier")
+        raise MappingError(_("speakers: an object of name in the file: speaker identifier"))
     spec = Spec(
         name=name,
         namespace=namespace,
@@ -294,5 +327,5 @@ def parse(document):
         description=_text(document.get("description", ""), "description"),
     )
     if "text" not in spec.targets():
-        raise MappingError("no column gives the claim's text (target “text”)")
+        raise MappingError(_("no column gives the claim's text (target “text”)"))
     return spec
