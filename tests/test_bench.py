@@ -61,3 +61,13 @@ def test_the_page_benchmark_its_report_and_the_plans_run(tmp_path):
     assert "list by speaker" in report
     plans = run(tmp_path, "explain.py", "--claims", CLAIMS)
     assert "claims_list_by_date" in plans
+
+
+def test_the_spreadsheet_benchmark_runs(tmp_path):
+    out = tmp_path / "sheets.json"
+    printed = run(tmp_path, "sheets.py", "--rows", 60, "--xlsx-rows", 20, "--json", out)
+    figures = json.loads(out.read_text())
+    # Both imports wrote the same objects, about ten a row.
+    assert figures["csv"]["objects"] == figures["fixture"]["objects"] > 60 * 8
+    assert figures["xlsx"]["objects"] > 20 * 8
+    assert "ratio (objects/s, sheet / fixture)" in printed
