@@ -197,6 +197,13 @@ class MappingForm(forms.Form):
             self.fields[f"c{index}_find_urls"] = forms.BooleanField(
                 required=False, initial=first.get("find_urls", False), label=_("Find URLs in text")
             )
+            self.fields[f"c{index}_role"] = forms.ChoiceField(
+                choices=[("", _("— evidence role: supports —"))]
+                + [(role, role) for role in mapping.ROLES],
+                required=False,
+                initial=first.get("role", ""),
+                label=_("Evidence role (for URLs)"),
+            )
             self.fields[f"c{index}_unreadable"] = forms.BooleanField(
                 required=False,
                 initial=first.get("unreadable") == "note",
@@ -234,6 +241,7 @@ class MappingForm(forms.Form):
                 "separator": self[f"c{index}_separator"],
                 "find_urls": self[f"c{index}_find_urls"],
                 "unreadable": self[f"c{index}_unreadable"],
+                "role": self[f"c{index}_role"],
                 "values": self[f"c{index}_values"],
                 "samples": getattr(self, "samples", {}).get(column, []),
             }
@@ -265,6 +273,9 @@ class MappingForm(forms.Form):
                 entry["separator"] = data[f"c{index}_separator"]
         if holds == mapping.URLS:
             entry["find_urls"] = bool(data.get(f"c{index}_find_urls"))
+            entry.pop("role", None)
+            if data.get(f"c{index}_role"):
+                entry["role"] = data[f"c{index}_role"]
         else:
             entry.pop("find_urls", None)
             entry.pop("role", None)

@@ -46,6 +46,8 @@ def mapping_form(document, columns):
                 form[f"c{index}_separator"] = entry["separator"]
             if entry.get("find_urls"):
                 form[f"c{index}_find_urls"] = "on"
+            if entry.get("role"):
+                form[f"c{index}_role"] = entry["role"]
             if entry.get("unreadable") == "note":
                 form[f"c{index}_unreadable"] = "on"
             if entry.get("values"):
@@ -117,6 +119,7 @@ def test_upload_map_preview_confirm(staff_client, staff, settings, tmp_path):
     assert run.state == Run.State.DONE, run.report
     assert Claim.objects.count() == 11
     assert Claim.objects.filter(speaker=rt).count() == 1
+    assert run.report["mapping"]["columns"][-1]["role"] == "supports"  # the evidence role kept
     rt.refresh_from_db()
     assert rt.aliases == ["RT"]
     assert not stored.exists()  # the upload is deleted after the import
