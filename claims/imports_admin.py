@@ -39,7 +39,7 @@ def _run_of(request, pk):
     run = Run.objects.filter(pk=pk, kind=Run.Kind.IMPORT_SHEET).first()
     if run is None or (run.user_id != request.user.pk and not request.user.is_superuser):
         raise Http404
-    return runs.live([run])[0] if hasattr(runs, "live") else run
+    return runs.live([run])[0]
 
 
 def _page(request, template, title, **context):
@@ -320,13 +320,19 @@ class MappingForm(forms.Form):
         return data
 
 
-def _samples(run, options):
-    with open_sheet(
+def _open(run):
+    """The run's uploaded sheet, read with the options given at the upload."""
+    options = run.report.get("options", {})
+    return open_sheet(
         run.path,
         delimiter=options.get("delimiter") or None,
         encoding=options.get("encoding") or None,
         sheet=options.get("sheet") or None,
-    ) as sheet:
+    )
+
+
+def _samples(run):
+    with _open(run) as sheet:
         rows = sheet.sample(SAMPLES)
         samples = {
             column: [str(row.cells[column].value or "")[:80] for row in rows]
@@ -340,9 +346,8 @@ def mapping_view(request, pk):
     run = _run_of(request, pk)
     if run.state != Run.State.READY or run.report.get("stage") not in ("mapping", "preview"):
         return redirect("admin:claims_import_run", run.pk)
-    options = run.report.get("options", {})
     try:
-        sheet, samples = _samples(run, options)
+        sheet, samples = _samples(run)
     except (SheetError, OSError) as error:
         messages.error(
             request, _("%(file)s cannot be read: %(error)s") % {"file": run.file, "error": error}
@@ -392,13 +397,7 @@ def _save_mapping(document):
 
 
 def _count_rows(run, limit):
-    options = run.report.get("options", {})
-    with open_sheet(
-        run.path,
-        delimiter=options.get("delimiter") or None,
-        encoding=options.get("encoding") or None,
-        sheet=options.get("sheet") or None,
-    ) as sheet:
+    with _open(run) as sheet:
         count = 0
         for _row in sheet.rows():
             count += 1

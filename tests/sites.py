@@ -105,3 +105,27 @@ def drop_database(admin, name, attempts=10):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.5)
+
+
+def work():
+    """The worker, as `manage.py db_worker --batch`: every task queued, then it
+    stops. Quiet, and the signal handlers it installs are put back after."""
+    import io
+    import signal
+
+    from django.core.management import call_command
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command(
+            "db_worker",
+            batch=True,
+            reload=False,
+            startup_delay=False,
+            verbosity=0,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

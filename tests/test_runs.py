@@ -9,7 +9,6 @@ import json
 import logging
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from tracker.settings import progress_database
 
 from .admin_forms import CHANGELIST, form_data, form_values
 from .factories import make_claim, make_speaker
-from .sites import ON_POSTGRESQL, PROJECT, site_env
+from .sites import ON_POSTGRESQL, PROJECT, site_env, work
 
 # Transactions as in production (the worker, on_commit, a second connection),
 # with the progress database beside the default one.
@@ -85,25 +84,6 @@ def test_editors_and_reviewers_may_view_runs_only():
             .values_list("codename", flat=True)
         )
         assert codenames == {"view_run"}
-
-
-def work():
-    """The worker, as `manage.py db_worker --batch`: every task queued, then it
-    stops. Quiet, and the signal handlers it installs are put back after."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command(
-            "db_worker",
-            batch=True,
-            reload=False,
-            startup_delay=False,
-            verbosity=0,
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
 
 
 def in_another_thread(fn):

@@ -4,7 +4,6 @@ one kept, confirm; a large file previewed and written by the worker."""
 
 import io
 import json
-import signal
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from claims.models import Claim, ExternalId, Mapping, Run, Speaker
+
+from .sites import ON_POSTGRESQL, work
 
 # The preview tells its progress through the progress database too.
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -28,6 +29,28 @@ def upload(client, name="cases.csv", content=None, **fields):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return Run.objects.latest("pk")
+
+
+def import_example(user, stdout=None):
+    call_command(
+        "import_sheet",
+        str(EXAMPLES / "cases.csv"),
+        "--mapping",
+        str(EXAMPLES / "cases-mapping.json"),
+        "--user",
+        user,
+        stdout=stdout or io.StringIO(),
+    )
+
+
+def saved_mapping(document, slug, name=None, namespace=None):
+    """A saved Mapping of a mapping document (its name and namespace apart)."""
+    return Mapping.objects.create(
+        slug=slug,
+        name=name or document["name"],
+        namespace=namespace or document["namespace"],
+        spec={k: v for k, v in document.items() if k not in ("name", "namespace")},
+    )
 
 
 def mapping_form(document, columns):
@@ -140,12 +163,7 @@ def test_a_saved_mapping_and_problems_shown_before_anything_is_written(
     for column in document["columns"]:
         if column["target"] in ("said_on", "counterclaim.said_on"):
             column.pop("unreadable")
-    saved = Mapping.objects.create(
-        slug="strict",
-        name="Strict",
-        namespace="x",
-        spec={k: v for k, v in document.items() if k not in ("name", "namespace")},
-    )
+    saved = saved_mapping(document, "strict", "Strict", "x")
     run = upload(staff_client, saved=saved.pk)
     page = staff_client.get(f"{IMPORT}{run.pk}/mapping/").content.decode()
     assert 'value="Strict"' in page  # the saved mapping fills the form
@@ -177,23 +195,6 @@ def test_an_unreadable_file_says_so(staff_client, settings, tmp_path, db):
     assert run.state == Run.State.FAILED and not run.path
 
 
-def work():
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command(
-            "db_worker",
-            batch=True,
-            reload=False,
-            startup_delay=False,
-            verbosity=0,
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
-
-
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_a_large_file_is_previewed_and_written_by_the_worker(
     client, django_user_model, settings, tmp_path
@@ -204,12 +205,7 @@ def test_a_large_file_is_previewed_and_written_by_the_worker(
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
     client.force_login(user)
     document = json.loads((EXAMPLES / "cases-mapping.json").read_text())
-    saved = Mapping.objects.create(
-        slug="cases",
-        name=document["name"],
-        namespace=document["namespace"],
-        spec={k: v for k, v in document.items() if k not in ("name", "namespace")},
-    )
+    saved = saved_mapping(document, "cases")
     run = upload(client, saved=saved.pk)
     columns = ["Case ID", "Date", "Outlet", "Language", "Keywords", "Source URL", "Summary"]
     client.post(f"{IMPORT}{run.pk}/mapping/", mapping_form(document, [*columns, "Disproof"]))
@@ -229,9 +225,6 @@ def test_a_large_file_is_previewed_and_written_by_the_worker(
     assert run.done == 7
 
 
-ON_POSTGRESQL = __import__("os").environ.get("DATABASE_URL", "").startswith("postgres")
-
-
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_the_command_records_its_import_as_a_run(django_user_model):
     from django.core.management import CommandError
@@ -241,16 +234,7 @@ def test_the_command_records_its_import_as_a_run(django_user_model):
 
     user = django_user_model.objects.create_user("cli", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
-    out = io.StringIO()
-    call_command(
-        "import_sheet",
-        str(EXAMPLES / "cases.csv"),
-        "--mapping",
-        str(EXAMPLES / "cases-mapping.json"),
-        "--user",
-        "cli",
-        stdout=out,
-    )
+    import_example("cli")
     run = Run.objects.get()
     assert run.state == Run.State.DONE and run.user == user and run.done == 7
     assert any("claims.claim: 11 created" in line for line in run.report["lines"])
@@ -264,15 +248,7 @@ def test_the_command_records_its_import_as_a_run(django_user_model):
             assert runs.refusal() is None
         else:
             with pytest.raises(CommandError) as refused:
-                call_command(
-                    "import_sheet",
-                    str(EXAMPLES / "cases.csv"),
-                    "--mapping",
-                    str(EXAMPLES / "cases-mapping.json"),
-                    "--user",
-                    "cli",
-                    stdout=io.StringIO(),
-                )
+                import_example("cli")
             assert "other.csv" in str(refused.value) and "one writer at a time" in str(
                 refused.value
             )
@@ -315,15 +291,7 @@ def test_mappings_are_edited_checked_and_downloaded_in_the_admin(staff_client):
 
 
 def test_a_claims_identifiers_show_on_its_admin_page(staff_client):
-    call_command(
-        "import_sheet",
-        str(EXAMPLES / "cases.csv"),
-        "--mapping",
-        str(EXAMPLES / "cases-mapping.json"),
-        "--user",
-        "sheets",
-        stdout=io.StringIO(),
-    )
+    import_example("sheets")
     claim = ExternalId.objects.get(value="SY-001").claim
     page = staff_client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
     assert "identifiers in other tables" in page.lower() and "SY-001" in page

@@ -142,11 +142,10 @@ class Translator:
     as (position, raw object) in the order they load. Problems go to
     `problem(where, column, message)`."""
 
-    def __init__(self, spec, problem, *, overwrite=False, file_name=""):
+    def __init__(self, spec, problem, *, overwrite=False):
         self.spec = spec
         self.problem = problem
         self.overwrite = overwrite
-        self.file_name = file_name
         self.speakers = SpeakerIndex()
         self.sources = SourceIndex()
         self.topics = TopicIndex()

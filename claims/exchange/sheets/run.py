@@ -79,6 +79,7 @@ class SheetReport:
     columns: list = field(default_factory=list)
     mapping: str = ""
     dry_run: bool = False
+    overwrote: bool = False  # conflicts took the file's values (--overwrite)
     counts: Report = field(default_factory=Report)
     notes: Notes = field(default_factory=Notes)
     problems: list = field(default_factory=list)  # lines, one per kind of problem
@@ -133,7 +134,7 @@ class SheetReport:
                 "slug": slug,
             }
         if notes.conflicts:
-            if self._overwrote:
+            if self.overwrote:
                 said = _(
                     "conflicts: %(count)s field(s) changed in the admin since the last import "
                     "were overwritten"
@@ -170,8 +171,6 @@ class SheetReport:
             }
             for line in self.problems:
                 yield f"  {line}"
-
-    _overwrote = False
 
 
 class SheetFailed(Exception):
@@ -249,9 +248,12 @@ class SheetImport:
         """The report; SheetFailed (its report naming every problem) when
         there is one, with nothing written. A dry run writes nothing either."""
         report = SheetReport(
-            file=self.path.name, mapping=self.mapping_name, dry_run=dry_run, columns=[]
+            file=self.path.name,
+            mapping=self.mapping_name,
+            dry_run=dry_run,
+            overwrote=self.overwrite,
+            columns=[],
         )
-        report._overwrote = self.overwrite
         try:
             sheet = self.open()
         except (SheetError, OSError) as error:
@@ -271,9 +273,7 @@ class SheetImport:
                 partial=True,
                 reason=self.reason,
             )
-            translator = Translator(
-                self.spec, importer.file.problem, overwrite=self.overwrite, file_name=sheet.name
-            )
+            translator = Translator(self.spec, importer.file.problem, overwrite=self.overwrite)
             report.notes = translator.notes
             importer.entries = self._entries(sheet, translator, importer)
             try:
